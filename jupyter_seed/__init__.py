@@ -1,0 +1,65 @@
+"""jupyter-seed: one command to seed every random source in a Jupyter kernel.
+
+``%load_ext jupyter_seed`` then ``%seed 3407``. Without IPython, use
+:func:`seed_everything`, :func:`seeded` and :func:`state`.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any
+
+from ._version import __version__
+from .core import SeedReport, get_seeder
+from .helpers import jax_key, rng, torch_generator, worker_init_fn
+from .seeds import MAX_SEED, derive_seed
+from .sources import RandomSource
+
+__all__ = [
+    "MAX_SEED",
+    "RandomSource",
+    "SeedReport",
+    "__version__",
+    "derive_seed",
+    "jax_key",
+    "load_ipython_extension",
+    "rng",
+    "seed_everything",
+    "seeded",
+    "state",
+    "torch_generator",
+    "unload_ipython_extension",
+    "worker_init_fn",
+]
+
+
+def seed_everything(seed: int, *, deterministic: bool | str | None = None) -> SeedReport:
+    """Seed every loaded random source with ``seed`` (an int in ``[0, 2**32-1]``).
+
+    Sources imported later are seeded when they are imported. ``deterministic``:
+    ``None`` leaves the mode alone, ``True``/``"strict"`` or ``"warn"`` switch the
+    frameworks' deterministic algorithms on, ``False``/``"off"`` switch them off.
+    """
+    return get_seeder().seed_everything(seed, deterministic=deterministic)
+
+
+def seeded(seed: int) -> AbstractContextManager[SeedReport]:
+    """Run a block under ``seed``; every source's state is restored on exit."""
+    return get_seeder().seeded(seed)
+
+
+def state() -> dict[str, Any]:
+    """A JSON-serialisable snapshot of the seeding state (see docs/ARCHITECTURE.md)."""
+    return get_seeder().state()
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    from .extension import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .extension import unload
+
+    unload(ipython)

@@ -1,0 +1,434 @@
+"""The seeder: active seed, per-cell mode, deterministic mode, and the sources.
+
+Everything user-facing (magic, comm, CLI) is a thin layer over :class:`Seeder`.
+Every public method validates all of its input before it changes anything, so a
+bad call leaves the state exactly as it was.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Literal
+
+from ._version import __version__
+from .default_rng_patch import DefaultRngPatch
+from .import_hook import PostImportFinder
+from .seeds import derive_seed, validate_seed
+from .sources import DeterministicMode, RandomSource, builtin_sources, entry_point_sources
+
+PerCellMode = Literal["off", "same", "derived"]
+PER_CELL_MODES: tuple[PerCellMode, ...] = ("off", "same", "derived")
+DETERMINISTIC_MODES: tuple[DeterministicMode, ...] = ("off", "strict", "warn")
+PROTOCOL_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What one seeding did: which sources took the seed and which failed."""
+
+    seed: int
+    seeded: tuple[str, ...]
+    failed: dict[str, str] = field(default_factory=dict)
+    on_import: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def __str__(self) -> str:
+        text = f"Seeded {', '.join(self.seeded) or 'nothing'} with {self.seed}"
+        if self.on_import:
+            text += f"; {', '.join(self.on_import)} will be seeded on import"
+        if self.failed:
+            text += "; FAILED: " + ", ".join(f"{name} ({error})" for name, error in self.failed.items())
+        return text + "."
+
+
+def normalize_deterministic(value: object) -> DeterministicMode:
+    if value is True:
+        return "strict"
+    if value is False:
+        return "off"
+    if isinstance(value, str) and value in DETERMINISTIC_MODES:
+        return value  # type: ignore[return-value]
+    raise ValueError(f"deterministic must be True, False, 'strict', 'warn' or 'off', got {value!r}")
+
+
+def normalize_per_cell(value: object) -> PerCellMode:
+    if value is True:
+        return "same"
+    if value is False or value is None:
+        return "off"
+    if isinstance(value, str) and value in PER_CELL_MODES:
+        return value  # type: ignore[return-value]
+    raise ValueError(f"per-cell mode must be 'same', 'derived' or 'off', got {value!r}")
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+class Seeder:
+    """Owns the seeding configuration of one Python process."""
+
+    def __init__(self, sources: list[RandomSource] | None = None) -> None:
+        self._sources: list[RandomSource] = sources if sources is not None else builtin_sources()
+        self._plugins_loaded = sources is not None
+        self._plugin_errors: dict[str, str] = {}
+        self.seed: int | None = None
+        self.seed_origin: str | None = None
+        self.applied_seed: int | None = None
+        self.per_cell: PerCellMode = "off"
+        self.deterministic: DeterministicMode = "off"
+        self.patch_default_rng = False
+        self.extension_loaded = False
+        self._seeded_with: dict[str, int] = {}
+        self._errors: dict[str, str] = {}
+        self._deterministic_warnings: dict[str, list[str]] = {}
+        self._hook_error: str | None = None
+        self._rng_counter = 0
+        self._derived_cache: dict[tuple[int, str], int] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self._import_hook: PostImportFinder | None = None
+        self._default_rng = DefaultRngPatch(self._seeded_generator_or_none)
+
+    # ----------------------------------------------------------------- sources
+    @property
+    def sources(self) -> list[RandomSource]:
+        if not self._plugins_loaded:
+            self._plugins_loaded = True
+            plugins, self._plugin_errors = entry_point_sources({s.name for s in self._sources})
+            self._sources.extend(plugins)
+        return self._sources
+
+    def _loaded_sources(self) -> list[RandomSource]:
+        return [source for source in self.sources if source.is_loaded()]
+
+    def _ensure_import_hook(self) -> None:
+        if self._import_hook is None:
+            watched = {s.module for s in self.sources if s.module} | {"numpy"}
+            self._import_hook = PostImportFinder(sorted(watched), self._on_import)
+        self._import_hook.install()
+
+    # -------------------------------------------------------------- listeners
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every configuration change."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener()
+            except Exception as error:  # noqa: BLE001 - a front end must not break seeding
+                print(f"jupyter-seed: state listener failed: {_describe(error)}", file=sys.stderr)
+
+    # ---------------------------------------------------------------- seeding
+    def seed_everything(
+        self, seed: object, *, deterministic: object = None, origin: str = "user"
+    ) -> SeedReport:
+        value = validate_seed(seed)
+        mode = None if deterministic is None else normalize_deterministic(deterministic)
+        if mode is not None:
+            self._set_deterministic(mode)
+        self.seed = value
+        self.seed_origin = origin
+        report = self._apply(value)
+        self._ensure_import_hook()
+        self._notify()
+        return report
+
+    def _apply(self, seed: int) -> SeedReport:
+        seeded: list[str] = []
+        on_import: list[str] = []
+        failed: dict[str, str] = {}
+        for source in self.sources:
+            if not source.is_loaded():
+                if source.has_global_state:
+                    on_import.append(source.name)
+                continue
+            if not source.has_global_state:
+                continue
+            try:
+                source.seed(seed)
+            except Exception as error:  # noqa: BLE001 - one failing source must not stop the others
+                failed[source.name] = self._errors[source.name] = _describe(error)
+                self._seeded_with.pop(source.name, None)
+                continue
+            self._errors.pop(source.name, None)
+            self._seeded_with[source.name] = seed
+            seeded.append(source.name)
+        self.applied_seed = seed
+        self._rng_counter = 0
+        return SeedReport(seed, tuple(seeded), failed, tuple(on_import))
+
+    def reseed(self, seed: int) -> None:
+        """Hot path for the per-cell hook: no report, no listeners, no allocation to speak of."""
+        errors = self._errors
+        seeded_with = self._seeded_with
+        for source in self._sources:
+            if source.has_global_state and source.is_loaded():
+                try:
+                    source.seed(seed)
+                except Exception as error:  # noqa: BLE001
+                    errors[source.name] = _describe(error)
+                    seeded_with.pop(source.name, None)
+                else:
+                    seeded_with[source.name] = seed
+                    if errors:
+                        errors.pop(source.name, None)
+        self.applied_seed = seed
+        self._rng_counter = 0
+
+    def before_cell(self, cell_id: str | None, raw_cell: str) -> None:
+        """Reseed for the cell about to run, according to the per-cell mode."""
+        mode = self.per_cell
+        if mode == "off" or self.seed is None:
+            return
+        try:
+            if mode == "same":
+                self.reseed(self.seed)
+            else:
+                key = (self.seed, cell_id if cell_id else raw_cell)
+                derived = self._derived_cache.get(key)
+                if derived is None:
+                    if len(self._derived_cache) > 4096:
+                        self._derived_cache.clear()
+                    derived = self._derived_cache[key] = derive_seed(*key)
+                self.reseed(derived)
+            self._hook_error = None
+        except Exception as error:  # noqa: BLE001 - never break the user's cell
+            self._hook_error = _describe(error)
+
+    def cell_seed(self, cell_id: str | None, raw_cell: str = "") -> int | None:
+        """The seed the per-cell hook applies before this cell (``None`` when off)."""
+        if self.seed is None or self.per_cell == "off":
+            return None
+        if self.per_cell == "same":
+            return self.seed
+        return derive_seed(self.seed, cell_id if cell_id else raw_cell)
+
+    # ----------------------------------------------------------- configuration
+    def set_per_cell(self, mode: object) -> None:
+        value = normalize_per_cell(mode)
+        if value != "off" and self.seed is None:
+            raise ValueError("per-cell reseeding needs a seed first, e.g. `%seed 3407 --per-cell`")
+        self.per_cell = value
+        self._notify()
+
+    def set_deterministic(self, mode: object) -> list[str]:
+        value = normalize_deterministic(mode)
+        warnings = self._set_deterministic(value)
+        self._ensure_import_hook()
+        self._notify()
+        return warnings
+
+    def _set_deterministic(self, mode: DeterministicMode) -> list[str]:
+        self.deterministic = mode
+        warnings: list[str] = []
+        for source in self.sources:
+            notes: list[str] = []
+            try:
+                notes += source.prepare_deterministic(mode)
+                if source.is_loaded():
+                    notes += source.apply_deterministic(mode)
+            except Exception as error:  # noqa: BLE001
+                notes.append(f"{source.name}: deterministic mode failed: {_describe(error)}")
+            if notes:
+                self._deterministic_warnings[source.name] = notes
+            else:
+                self._deterministic_warnings.pop(source.name, None)
+            warnings += notes
+        return warnings
+
+    def set_patch_default_rng(self, enabled: object) -> None:
+        if not isinstance(enabled, bool):
+            raise TypeError(f"patch_default_rng must be True or False, got {enabled!r}")
+        self.patch_default_rng = enabled
+        if not enabled:
+            self._default_rng.uninstall()
+        elif "numpy" in sys.modules:
+            self._default_rng.install(sys.modules["numpy"].random)
+        else:
+            self._ensure_import_hook()
+        self._notify()
+
+    def _on_import(self, module: str) -> None:
+        """Called by the import hook right after a watched module finished importing."""
+        try:
+            for source in self.sources:
+                if source.module != module:
+                    continue
+                on_import = getattr(source, "on_import", None)
+                if on_import is not None:
+                    on_import()
+                if self.deterministic != "off":
+                    try:
+                        notes = source.apply_deterministic(self.deterministic)
+                    except Exception as error:  # noqa: BLE001
+                        notes = [f"{source.name}: deterministic mode failed: {_describe(error)}"]
+                    if notes:
+                        self._deterministic_warnings[source.name] = notes
+                if self.applied_seed is not None and source.has_global_state:
+                    try:
+                        source.seed(self.applied_seed)
+                    except Exception as error:  # noqa: BLE001
+                        self._errors[source.name] = _describe(error)
+                    else:
+                        self._errors.pop(source.name, None)
+                        self._seeded_with[source.name] = self.applied_seed
+            if module == "numpy" and self.patch_default_rng:
+                self._default_rng.install(sys.modules["numpy"].random)
+        except Exception as error:  # noqa: BLE001 - never break the user's import
+            self._hook_error = f"after importing {module}: {_describe(error)}"
+        self._notify()
+
+    # ------------------------------------------------------ scoped seeding
+    @contextmanager
+    def seeded(self, seed: object) -> Iterator[SeedReport]:
+        """Seed every source with ``seed`` inside the block, then restore every state."""
+        value = validate_seed(seed)
+        before = {source.name for source in self._loaded_sources()}
+        snapshots: dict[str, Any] = {}
+        for source in self._loaded_sources():
+            if source.has_global_state:
+                try:
+                    snapshots[source.name] = source.get_state()
+                except Exception as error:  # noqa: BLE001
+                    self._errors[source.name] = f"state snapshot failed: {_describe(error)}"
+        saved = (self.applied_seed, self._rng_counter, dict(self._seeded_with), dict(self._errors))
+        try:
+            yield self._apply(value)
+        finally:
+            self.applied_seed, self._rng_counter, self._seeded_with, self._errors = saved
+            for source in self._loaded_sources():
+                if source.name in snapshots:
+                    try:
+                        source.set_state(snapshots[source.name])
+                    except Exception as error:  # noqa: BLE001
+                        self._errors[source.name] = f"state restore failed: {_describe(error)}"
+                elif source.name not in before and source.has_global_state:
+                    # Imported inside the block: give it what an import outside would have.
+                    if self.applied_seed is not None:
+                        source.seed(self.applied_seed)
+                        self._seeded_with[source.name] = self.applied_seed
+
+    # --------------------------------------------------------- generators
+    def _seeded_generator_or_none(self) -> Any:
+        if self.applied_seed is None:
+            return None
+        return self.rng()
+
+    def rng(self) -> Any:
+        """A new ``numpy.random.Generator``; the k-th call after a reseed is stream k."""
+        if self.applied_seed is None:
+            raise RuntimeError("no active seed: run `%seed N` or jupyter_seed.seed_everything(N) first")
+        import numpy as np
+
+        index = self._rng_counter
+        self._rng_counter += 1
+        sequence = np.random.SeedSequence(self.applied_seed, spawn_key=(index,))
+        return np.random.Generator(np.random.PCG64(sequence))
+
+    # ------------------------------------------------------------- unload
+    def detach(self) -> None:
+        """Remove every hook and patch and forget the configuration (extension unload)."""
+        if self._import_hook is not None:
+            self._import_hook.uninstall()
+        self._default_rng.uninstall()
+        for source in self._sources:
+            try:
+                source.detach()
+            except Exception as error:  # noqa: BLE001
+                print(f"jupyter-seed: detaching {source.name} failed: {_describe(error)}", file=sys.stderr)
+        self.seed = self.seed_origin = self.applied_seed = None
+        self.per_cell = "off"
+        self.patch_default_rng = False
+        self._seeded_with.clear()
+        self._derived_cache.clear()
+        self._rng_counter = 0
+        self._notify()
+
+    # -------------------------------------------------------------- status
+    def state(self) -> dict[str, Any]:
+        """Everything the status shows, as JSON-serialisable data (the front-end contract)."""
+        sources = []
+        warnings: list[str] = []
+        for source in self.sources:
+            loaded = source.is_loaded()
+            entry: dict[str, Any] = {
+                "name": source.name,
+                "label": source.label,
+                "loaded": loaded,
+                "version": None,
+                "seeded": False,
+                "seeded_with": None,
+                "global_state": source.has_global_state,
+                "determinism": {},
+                "error": self._errors.get(source.name),
+            }
+            if loaded:
+                try:
+                    entry["version"] = source.version()
+                    last = self._seeded_with.get(source.name)
+                    if source.has_global_state:
+                        reported = source.read_seed(last)
+                        entry["seeded_with"] = _json_int(reported)
+                        entry["seeded"] = last is not None and reported == last
+                    entry["determinism"] = {k: _json_scalar(v) for k, v in source.determinism().items()}
+                    warnings += source.warnings()
+                except Exception as error:  # noqa: BLE001
+                    entry["error"] = entry["error"] or f"status failed: {_describe(error)}"
+            warnings += self._deterministic_warnings.get(source.name, [])
+            sources.append(entry)
+        numpy_loaded = "numpy" in sys.modules
+        if numpy_loaded and self.seed is not None and not self.patch_default_rng:
+            warnings.append(
+                "numpy.random.default_rng() without a seed ignores %seed; use jupyter_seed.rng() "
+                "or `%seed --patch-default-rng`"
+            )
+        if self._hook_error:
+            warnings.append(f"per-cell hook error: {self._hook_error}")
+        for name, error in self._plugin_errors.items():
+            warnings.append(f"source plugin {name!r} skipped: {error}")
+        return {
+            "protocol": PROTOCOL_VERSION,
+            "version": __version__,
+            "extension_loaded": self.extension_loaded,
+            "seed": self.seed,
+            "seed_origin": self.seed_origin,
+            "applied_seed": self.applied_seed,
+            "per_cell": self.per_cell,
+            "deterministic": self.deterministic,
+            "patch_default_rng": self.patch_default_rng,
+            "sources": sources,
+            "failed": sorted(name for name, _ in self._errors.items()),
+            "warnings": warnings,
+        }
+
+
+def _json_int(value: object) -> int | None:
+    try:
+        return None if value is None else int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+
+
+def _json_scalar(value: object) -> bool | int | float | str | None:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+_seeder = Seeder()
+
+
+def get_seeder() -> Seeder:
+    """The process-wide seeder every front end shares."""
+    return _seeder

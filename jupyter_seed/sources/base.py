@@ -1,0 +1,102 @@
+"""The contract every random source adapter fulfils.
+
+An adapter wraps one random source (a library's global generator or a piece of
+process state). It must never import its library: :attr:`module` names the
+top-level module whose presence in ``sys.modules`` means the source is live, and
+the seeder only calls :meth:`seed` and friends once that module has been
+imported (the import hook calls them right after the import finishes).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Literal
+
+DeterministicMode = Literal["off", "strict", "warn"]
+Flags = dict[str, "bool | str | int | None"]
+
+
+class RandomSource:
+    """Base class for adapters; subclasses override what applies to them."""
+
+    #: Short stable identifier, used in state dicts and reports.
+    name: str = ""
+    #: Human-readable name for the status table.
+    label: str = ""
+    #: Top-level module that must be imported for the source to be live.
+    #: ``None`` means the source is always live (process state such as env vars).
+    module: str | None = None
+    #: Whether :meth:`seed` actually seeds something; JAX has no global state.
+    has_global_state: bool = True
+
+    def is_loaded(self) -> bool:
+        return self.module is None or self.module in sys.modules
+
+    def version(self) -> str | None:
+        mod = sys.modules.get(self.module) if self.module else None
+        return getattr(mod, "__version__", None) if mod is not None else None
+
+    def seed(self, seed: int) -> None:
+        """Seed the source so its next draws equal the library's official seeding."""
+
+    def read_seed(self, last_applied: int | None) -> int | None:
+        """The seed the library reports it was last seeded with, when it can tell."""
+        return last_applied
+
+    def get_state(self) -> Any:
+        """A snapshot of the source's full generator state (opaque)."""
+        return None
+
+    def set_state(self, state: Any) -> None:
+        """Restore a snapshot taken by :meth:`get_state`."""
+
+    def prepare_deterministic(self, mode: DeterministicMode) -> list[str]:
+        """Set what must be in place *before* the library is imported (env vars).
+
+        Called whether or not the module is loaded. Returns warnings about what
+        was set too late to take effect.
+        """
+        return []
+
+    def apply_deterministic(self, mode: DeterministicMode) -> list[str]:
+        """Switch the loaded library's deterministic algorithms on or off."""
+        return []
+
+    def determinism(self) -> Flags:
+        """Determinism flags read back from the library (not what we set)."""
+        return {}
+
+    def warnings(self) -> list[str]:
+        """What cannot be fixed at run time, stated plainly for the status."""
+        return []
+
+    def detach(self) -> None:
+        """Undo any patch the adapter applied to its library (extension unload)."""
+
+
+class EnvironmentVariables:
+    """Sets env vars and puts back exactly what was there before."""
+
+    def __init__(self) -> None:
+        self._saved: dict[str, str | None] = {}
+
+    def set(self, name: str, value: str) -> None:
+        import os
+
+        if name not in self._saved:
+            self._saved[name] = os.environ.get(name)
+        os.environ[name] = value
+
+    def restore(self, name: str) -> None:
+        import os
+
+        if name not in self._saved:
+            return
+        previous = self._saved.pop(name)
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+    def is_ours(self, name: str) -> bool:
+        return name in self._saved

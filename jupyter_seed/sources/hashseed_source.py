@@ -1,0 +1,85 @@
+"""``PYTHONHASHSEED``: fixed for child processes, reported truthfully for the kernel.
+
+A running interpreter's ``str`` hashing was fixed when it started; setting the
+variable now only reaches processes started later (DataLoader workers,
+multiprocessing). ``jupyter-seed kernelspec`` fixes it from kernel start.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from .base import Flags, RandomSource
+
+VAR = "PYTHONHASHSEED"
+_UNKNOWN = object()
+_startup_value: Any = _UNKNOWN
+
+
+def startup_hash_seed() -> str | None:
+    """The ``PYTHONHASHSEED`` this interpreter started with (``None``: random)."""
+    global _startup_value
+    if _startup_value is _UNKNOWN:
+        _startup_value = _read_startup_environment().get(VAR)
+    return _startup_value  # type: ignore[no-any-return]
+
+
+def _read_startup_environment() -> dict[str, str]:
+    # /proc shows the environment as it was at exec time, before anyone changed
+    # os.environ; elsewhere the environment at our first look is the best we have.
+    try:
+        with open(f"/proc/{os.getpid()}/environ", "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return dict(os.environ)
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {key.decode(errors="replace"): value.decode(errors="replace") for key, value in pairs}
+
+
+def kernel_hashing_fixed() -> bool:
+    value = startup_hash_seed()
+    return sys.flags.hash_randomization == 0 or (value is not None and value != "random")
+
+
+class HashSeedSource(RandomSource):
+    name = "pythonhashseed"
+    label = "PYTHONHASHSEED (child processes)"
+    module = None
+
+    def version(self) -> str | None:
+        return None
+
+    def seed(self, seed: int) -> None:
+        value = str(seed)
+        if os.environ.get(VAR) != value:
+            os.environ[VAR] = value
+
+    def read_seed(self, last_applied: int | None) -> int | None:
+        value = os.environ.get(VAR)
+        return int(value) if value and value.isdigit() else None
+
+    def get_state(self) -> Any:
+        return os.environ.get(VAR)
+
+    def set_state(self, state: Any) -> None:
+        if state is None:
+            os.environ.pop(VAR, None)
+        else:
+            os.environ[VAR] = state
+
+    def determinism(self) -> Flags:
+        return {
+            "kernel_hash_seed": startup_hash_seed() if kernel_hashing_fixed() else "random",
+            "children": os.environ.get(VAR),
+        }
+
+    def warnings(self) -> list[str]:
+        if kernel_hashing_fixed():
+            return []
+        return [
+            "str hashing in this kernel is randomized (PYTHONHASHSEED was not set when it "
+            "started), so set iteration order can differ between kernel runs; fix it with "
+            "`jupyter-seed kernelspec`"
+        ]

@@ -1,0 +1,65 @@
+"""Keras 3: its global seed and global ``SeedGenerator``.
+
+Equivalent to ``keras.utils.set_random_seed(n)`` together with the ``random``,
+NumPy, TensorFlow and PyTorch adapters, which seed what that function also seeds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import RandomSource
+
+_SEED_ATTRIBUTE = "global_random_seed"
+
+
+class KerasSource(RandomSource):
+    name = "keras"
+    label = "Keras"
+    module = "keras"
+
+    def __init__(self) -> None:
+        self._set_attribute: Any = None
+        self._generator_attribute = ""
+
+    def _bind(self) -> None:
+        from keras.src.backend.common import global_state
+        from keras.src.random import seed_generator
+        from keras.src.utils import rng_utils
+
+        global _SEED_ATTRIBUTE
+        _SEED_ATTRIBUTE = getattr(rng_utils, "GLOBAL_RANDOM_SEED", _SEED_ATTRIBUTE)
+        self._generator_attribute = seed_generator.GLOBAL_SEED_GENERATOR
+        self._set_attribute = global_state.set_global_attribute
+
+    def seed(self, seed: int) -> None:
+        if self._set_attribute is None:
+            self._bind()
+        self._set_attribute(_SEED_ATTRIBUTE, seed)
+        # Keras recreates its global SeedGenerator from the seed on next use.
+        self._set_attribute(self._generator_attribute, None)
+
+    def read_seed(self, last_applied: int | None) -> int | None:
+        from keras.src.utils import rng_utils
+
+        return rng_utils.get_random_seed()
+
+    def get_state(self) -> Any:
+        from keras.src.backend.common import global_state
+
+        if self._set_attribute is None:
+            self._bind()
+        return (
+            global_state.get_global_attribute(_SEED_ATTRIBUTE),
+            global_state.get_global_attribute(self._generator_attribute),
+        )
+
+    def set_state(self, state: Any) -> None:
+        seed, generator = state
+        self._set_attribute(_SEED_ATTRIBUTE, seed)
+        self._set_attribute(self._generator_attribute, generator)
+
+    def determinism(self) -> dict[str, Any]:
+        import keras
+
+        return {"backend": keras.config.backend()}
