@@ -260,7 +260,12 @@ class Seeder:
         self._notify()
 
     def _on_import(self, module: str) -> None:
-        """Called by the import hook right after a watched module finished importing."""
+        """Called by the import hook right after a watched module finished importing.
+
+        Every live source is reseeded, not only the new one: importing torch
+        draws from NumPy's global stream and importing TensorFlow from Python's,
+        so this makes the streams equal to seeding after all the imports.
+        """
         try:
             for source in self.sources:
                 if source.module != module:
@@ -275,14 +280,8 @@ class Seeder:
                         notes = [f"{source.name}: deterministic mode failed: {_describe(error)}"]
                     if notes:
                         self._deterministic_warnings[source.name] = notes
-                if self.applied_seed is not None and source.has_global_state:
-                    try:
-                        source.seed(self.applied_seed)
-                    except Exception as error:  # noqa: BLE001
-                        self._errors[source.name] = _describe(error)
-                    else:
-                        self._errors.pop(source.name, None)
-                        self._seeded_with[source.name] = self.applied_seed
+            if self.applied_seed is not None:
+                self.reseed(self.applied_seed)
             if module == "numpy" and self.patch_default_rng:
                 self._default_rng.install(sys.modules["numpy"].random)
         except Exception as error:  # noqa: BLE001 - never break the user's import

@@ -1,0 +1,261 @@
+"""%seed / %%seed in a real InteractiveShell: parsing, bad input, status, mirrors."""
+
+from __future__ import annotations
+
+import copy
+import random
+import sys
+
+import numpy as np
+import pytest
+from IPython.core.error import UsageError
+
+import jupyter_seed
+from jupyter_seed.sources import RandomSource
+
+
+def snapshot(shell: object) -> tuple[object, ...]:
+    state = jupyter_seed.state()
+    return (
+        copy.deepcopy(state),
+        random.getstate(),
+        np.random.get_state()[1].tolist(),
+        list(shell.events.callbacks["pre_run_cell"]),  # type: ignore[attr-defined]
+        list(sys.meta_path),
+    )
+
+
+BAD_LINES = [
+    ("abc", "integer"),
+    ("-1", "integer in [0, 4294967295], got -1"),
+    ("4294967296", "got 4294967296"),
+    ("1.5", "'1.5'"),
+    ("3 4", "unrecognized arguments: 4"),
+    ("--per-cell bogus", "invalid choice: 'bogus'"),
+    ("--bogus", "unrecognized arguments: --bogus"),
+    ("--deterministic maybe", "invalid choice: 'maybe'"),
+    ("5 --random", "either a seed or --random"),
+    ("--per-cell --no-per-cell", "cannot be used together"),
+    ("--deterministic --no-deterministic", "cannot be used together"),
+]
+
+
+@pytest.mark.parametrize(("line", "message"), BAD_LINES)
+def test_bad_magic_input_is_one_line_usage_error_and_changes_nothing(
+    shell: object, line: str, message: str
+) -> None:
+    shell.run_line_magic("seed", "17 --per-cell --quiet")  # type: ignore[attr-defined]
+    before = snapshot(shell)
+    with pytest.raises(UsageError) as info:
+        shell.run_line_magic("seed", line)  # type: ignore[attr-defined]
+    assert message in str(info.value)
+    assert "\n" not in str(info.value).strip()
+    assert snapshot(shell) == before
+
+
+@pytest.mark.parametrize("value", [True, "7", 1.5, -1, 2**32, None])
+def test_bad_api_input_raises_and_changes_nothing(shell: object, value: object) -> None:
+    jupyter_seed.seed_everything(17)
+    before = snapshot(shell)
+    with pytest.raises((TypeError, ValueError)) as info:
+        jupyter_seed.seed_everything(value)  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)
+    assert snapshot(shell) == before
+
+
+def test_bad_deterministic_value_changes_nothing(shell: object) -> None:
+    jupyter_seed.seed_everything(17)
+    before = snapshot(shell)
+    with pytest.raises(ValueError):
+        jupyter_seed.seed_everything(18, deterministic="sometimes")  # type: ignore[arg-type]
+    assert snapshot(shell) == before
+
+
+def test_per_cell_without_any_seed_is_refused(shell: object) -> None:
+    with pytest.raises(UsageError, match="needs a seed"):
+        shell.run_line_magic("seed", "--per-cell")  # type: ignore[attr-defined]
+    assert jupyter_seed.state()["per_cell"] == "off"
+
+
+def test_seed_prints_one_short_line(shell: object, capsys: pytest.CaptureFixture[str]) -> None:
+    shell.run_line_magic("seed", "3407")  # type: ignore[attr-defined]
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("Seeded random, numpy") and "3407" in out
+    assert len(out.splitlines()) == 1
+
+
+def test_seed_applies_to_python_and_numpy(shell: object) -> None:
+    shell.run_line_magic("seed", "3407 --quiet")  # type: ignore[attr-defined]
+    got = (random.random(), np.random.rand())
+    random.seed(3407)
+    np.random.seed(3407)
+    assert got == (random.random(), np.random.rand())
+
+
+def test_random_draws_applies_and_prints_seed(shell: object, capsys: pytest.CaptureFixture[str]) -> None:
+    shell.run_line_magic("seed", "--random")  # type: ignore[attr-defined]
+    state = jupyter_seed.state()
+    assert state["seed_origin"] == "random"
+    assert f"%seed {state['seed']}" in capsys.readouterr().out
+    value = random.random()
+    random.seed(state["seed"])
+    assert random.random() == value
+
+
+def test_status_text_and_html(shell: object) -> None:
+    shell.run_line_magic("seed", "5 --per-cell derived --quiet")  # type: ignore[attr-defined]
+    view = shell.run_line_magic("seed", "")  # type: ignore[attr-defined]
+    text = repr(view)
+    assert "seed                   5" in text and "derived" in text
+    assert "numpy" in text and "seeded with 5" in text
+    assert "PYTHONHASHSEED" in view._repr_html_() or "str hashing" in view._repr_html_()
+    html = view._repr_html_()
+    assert "<table>" in html and "NumPy" in html
+
+
+def test_help_lists_every_option(shell: object) -> None:
+    doc = type(shell.magics_manager.registry["SeedMagics"]).seed.__doc__  # type: ignore[attr-defined]
+    for option in ("--per-cell", "--no-per-cell", "--deterministic", "--no-deterministic", "--random",
+                   "--patch-default-rng", "--no-patch-default-rng"):
+        assert option in doc
+
+
+def test_cell_magic_runs_under_seed_and_restores(shell: object) -> None:
+    shell.run_line_magic("seed", "1 --quiet")  # type: ignore[attr-defined]
+    random.random()
+    outer = random.getstate()
+    value = shell.run_cell_magic("seed", "99", "import random\nrandom.random()")  # type: ignore[attr-defined]
+    random.seed(99)
+    assert value == random.random()
+    random.setstate(outer)
+    expected = random.random()
+    random.setstate(outer)
+    shell.run_cell_magic("seed", "99", "random.random()")  # type: ignore[attr-defined]
+    assert random.random() == expected
+
+
+def test_cell_magic_restores_after_exception(shell: object) -> None:
+    shell.run_line_magic("seed", "1 --quiet")  # type: ignore[attr-defined]
+    outer = random.getstate()
+    with pytest.raises(ZeroDivisionError):
+        shell.run_cell_magic("seed", "5", "random.random()\n1/0")  # type: ignore[attr-defined]
+    assert random.getstate() == outer
+
+
+def test_cell_magic_refuses_line_options(shell: object) -> None:
+    with pytest.raises(UsageError, match="belongs to the line magic"):
+        shell.run_cell_magic("seed", "5 --per-cell", "1")  # type: ignore[attr-defined]
+
+
+def test_per_cell_same_and_derived_through_run_cell(shell: object) -> None:
+    shell.run_cell("%seed 7 --per-cell --quiet")  # type: ignore[attr-defined]
+    first = shell.run_cell("import random; random.random()").result  # type: ignore[attr-defined]
+    second = shell.run_cell("import random; random.random()").result  # type: ignore[attr-defined]
+    random.seed(7)
+    assert first == second == random.random()
+
+    shell.run_cell("%seed --per-cell derived --quiet")  # type: ignore[attr-defined]
+    a1 = shell.run_cell("random.random()", cell_id="cell-a").result  # type: ignore[attr-defined]
+    b1 = shell.run_cell("random.random()", cell_id="cell-b").result  # type: ignore[attr-defined]
+    a2 = shell.run_cell("random.random()", cell_id="cell-a").result  # type: ignore[attr-defined]
+    assert a1 == a2 != b1
+    random.seed(jupyter_seed.derive_seed(7, "cell-b"))
+    assert b1 == random.random()
+
+    shell.run_cell("%seed --no-per-cell --quiet")  # type: ignore[attr-defined]
+    assert shell.run_cell("random.random()", cell_id="cell-a").result != a1  # type: ignore[attr-defined]
+
+
+def test_derived_without_cell_id_uses_source_text(shell: object) -> None:
+    shell.run_cell("%seed 7 --per-cell derived --quiet")  # type: ignore[attr-defined]
+    first = shell.run_cell("random.random()").result  # type: ignore[attr-defined]
+    shell.run_cell("random.random() * 1")  # type: ignore[attr-defined]
+    assert shell.run_cell("random.random()").result == first  # type: ignore[attr-defined]
+    random.seed(jupyter_seed.derive_seed(7, "random.random()"))
+    assert first == random.random()
+
+
+class _Exploding(RandomSource):
+    name = "exploding"
+    label = "Always fails"
+    module = None
+
+    def seed(self, seed: int) -> None:
+        raise RuntimeError("boom")
+
+
+def test_failing_source_does_not_stop_others_or_break_cells(shell: object, seeder: object) -> None:
+    sources = seeder.sources  # type: ignore[attr-defined]
+    sources.insert(0, _Exploding())
+    try:
+        report = jupyter_seed.seed_everything(5)
+        assert report.failed == {"exploding": "RuntimeError: boom"}
+        assert "numpy" in report.seeded and "random" in report.seeded
+        assert "FAILED: exploding" in str(report)
+        assert jupyter_seed.state()["failed"] == ["exploding"]
+        shell.run_cell("%seed --per-cell --quiet")  # type: ignore[attr-defined]
+        result = shell.run_cell("import random; random.random()")  # type: ignore[attr-defined]
+        assert result.success
+        random.seed(5)
+        assert result.result == random.random()
+    finally:
+        sources.pop(0)
+
+
+def test_patch_default_rng(shell: object) -> None:
+    shell.run_line_magic("seed", "11 --patch-default-rng --quiet")  # type: ignore[attr-defined]
+    first = np.random.default_rng().random(3).tolist()
+    second = np.random.default_rng().random(3).tolist()
+    assert first != second  # successive calls are independent streams
+    shell.run_line_magic("seed", "11 --quiet")  # type: ignore[attr-defined]
+    assert np.random.default_rng().random(3).tolist() == first  # restarted at reseed
+    expected = np.random.Generator(np.random.PCG64(np.random.SeedSequence(11, spawn_key=(0,)))).random(3)
+    assert first == expected.tolist()
+    assert np.random.default_rng(5).random() == np.random.Generator(np.random.PCG64(5)).random()
+    shell.run_line_magic("seed", "--no-patch-default-rng --quiet")  # type: ignore[attr-defined]
+    assert not hasattr(np.random.default_rng, "__wrapped__")
+
+
+def test_rng_helper_streams(shell: object) -> None:
+    jupyter_seed.seed_everything(3)
+    a, b = jupyter_seed.rng().random(), jupyter_seed.rng().random()
+    assert a != b
+    jupyter_seed.seed_everything(3)
+    assert (jupyter_seed.rng().random(), jupyter_seed.rng().random()) == (a, b)
+
+
+def test_rng_without_seed_is_a_clear_error(seeder: object) -> None:
+    with pytest.raises(RuntimeError, match="no active seed"):
+        jupyter_seed.rng()
+
+
+def test_unload_is_an_exact_mirror_of_load(seeder: object) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    before = (
+        list(ip.events.callbacks["pre_run_cell"]),
+        dict(ip.magics_manager.magics["line"]),
+        dict(ip.magics_manager.magics["cell"]),
+        set(ip.magics_manager.registry),
+        list(sys.meta_path),
+        np.random.default_rng,
+    )
+    ip.run_line_magic("load_ext", "jupyter_seed")
+    ip.run_line_magic("load_ext", "jupyter_seed")  # loading twice is harmless
+    assert len(ip.events.callbacks["pre_run_cell"]) == len(before[0]) + 1
+    ip.run_line_magic("seed", "5 --per-cell derived --deterministic --patch-default-rng --quiet")
+    assert jupyter_seed.state()["extension_loaded"] is True
+    ip.run_line_magic("unload_ext", "jupyter_seed")
+    after = (
+        list(ip.events.callbacks["pre_run_cell"]),
+        dict(ip.magics_manager.magics["line"]),
+        dict(ip.magics_manager.magics["cell"]),
+        set(ip.magics_manager.registry),
+        list(sys.meta_path),
+        np.random.default_rng,
+    )
+    assert after == before
+    state = jupyter_seed.state()
+    assert state["extension_loaded"] is False and state["seed"] is None and state["per_cell"] == "off"
+    seeder.set_deterministic("off")  # type: ignore[attr-defined]
