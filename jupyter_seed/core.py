@@ -22,6 +22,7 @@ PerCellMode = Literal["off", "same", "derived"]
 PER_CELL_MODES: tuple[PerCellMode, ...] = ("off", "same", "derived")
 DETERMINISTIC_MODES: tuple[DeterministicMode, ...] = ("off", "strict", "warn")
 PROTOCOL_VERSION = 1
+NUMPY_RANDOM = "numpy.random"
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class Seeder:
 
     def _ensure_import_hook(self) -> None:
         if self._import_hook is None:
-            watched = {s.module for s in self.sources if s.module} | {"numpy"}
+            watched = {s.module for s in self.sources if s.module} | {NUMPY_RANDOM}
             self._import_hook = PostImportFinder(sorted(watched), self._on_import)
         self._import_hook.install()
 
@@ -253,8 +254,8 @@ class Seeder:
         self.patch_default_rng = enabled
         if not enabled:
             self._default_rng.uninstall()
-        elif "numpy" in sys.modules:
-            self._default_rng.install(sys.modules["numpy"].random)
+        elif NUMPY_RANDOM in sys.modules:
+            self._default_rng.install(sys.modules[NUMPY_RANDOM])
         else:
             self._ensure_import_hook()
         self._notify()
@@ -282,8 +283,8 @@ class Seeder:
                         self._deterministic_warnings[source.name] = notes
             if self.applied_seed is not None:
                 self.reseed(self.applied_seed)
-            if module == "numpy" and self.patch_default_rng:
-                self._default_rng.install(sys.modules["numpy"].random)
+            if module == NUMPY_RANDOM and self.patch_default_rng:
+                self._default_rng.install(sys.modules[NUMPY_RANDOM])
         except Exception as error:  # noqa: BLE001 - never break the user's import
             self._hook_error = f"after importing {module}: {_describe(error)}"
         self._notify()
@@ -386,7 +387,7 @@ class Seeder:
                     entry["error"] = entry["error"] or f"status failed: {_describe(error)}"
             warnings += self._deterministic_warnings.get(source.name, [])
             sources.append(entry)
-        numpy_loaded = "numpy" in sys.modules
+        numpy_loaded = NUMPY_RANDOM in sys.modules
         if numpy_loaded and self.seed is not None and not self.patch_default_rng:
             warnings.append(
                 "numpy.random.default_rng() without a seed ignores %seed; use jupyter_seed.rng() "

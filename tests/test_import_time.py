@@ -151,3 +151,20 @@ def test_dataloader_workers_are_distinct_and_reproducible() -> None:
         """
     )
     assert json.loads(out.splitlines()[-1]) == {"repeat": True, "epochs_differ": True, "rows_distinct": True}
+
+
+def test_numpy_random_imported_lazily_after_seed_is_seeded() -> None:
+    out = run_python(
+        """
+        import json, sys, numpy
+        from IPython.core.interactiveshell import InteractiveShell
+        ip = InteractiveShell.instance()
+        ip.run_line_magic("load_ext", "jupyter_seed")
+        ip.run_line_magic("seed", "3407 --quiet")
+        lazy = "numpy.random" not in sys.modules
+        got = numpy.random.rand(3).tolist()
+        numpy.random.seed(3407)
+        print(json.dumps({"lazy": lazy, "equal": got == numpy.random.rand(3).tolist()}))
+        """
+    )
+    assert json.loads(out.splitlines()[-1]) == {"lazy": True, "equal": True}

@@ -13,9 +13,9 @@ class PythonRandomSource(RandomSource):
     module = "random"
 
     def version(self) -> str | None:
-        import platform
+        import sys
 
-        return platform.python_version()
+        return sys.version.split()[0]
 
     def seed(self, seed: int) -> None:
         import random
