@@ -19,7 +19,7 @@ def run_cell_body(shell: Any, cell: str) -> Any:
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last_expression = ast.Expression(tree.body.pop().value)
     namespace = shell.user_ns
-    exec(shell.compile(tree, filename, "exec"), shell.user_global_ns, namespace)
+    exec(shell.compile(tree, filename, "exec"), shell.user_global_ns, namespace)  # noqa: S102 - the user's own cell
     if last_expression is None:
         return None
     return eval(shell.compile(last_expression, filename, "eval"), shell.user_global_ns, namespace)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from ._version import __version__
 from .seeds import parse_seed_text
@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--sys-prefix", action="store_true", help="install into sys.prefix (this environment)")
     where.add_argument("--prefix", help="install under this prefix")
     kernelspec.set_defaults(handler=_kernelspec)
+
+    from .notebook_check import add_parser as add_check_parser  # nbclient itself loads only when a check runs
+
+    add_check_parser(commands)
     return parser
 
 

@@ -8,9 +8,10 @@ bad call leaves the state exactly as it was.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, Literal
 
 from ._version import __version__
 from .default_rng_patch import DefaultRngPatch
@@ -313,10 +314,13 @@ class Seeder:
                         source.set_state(snapshots[source.name])
                     except Exception as error:  # noqa: BLE001
                         self._errors[source.name] = f"state restore failed: {_describe(error)}"
-                elif source.name not in before and source.has_global_state:
+                elif source.name not in before and source.has_global_state and self.applied_seed is not None:
                     # Imported inside the block: give it what an import outside would have.
-                    if self.applied_seed is not None:
+                    try:
                         source.seed(self.applied_seed)
+                    except Exception as error:  # noqa: BLE001
+                        self._errors[source.name] = _describe(error)
+                    else:
                         self._seeded_with[source.name] = self.applied_seed
 
     # --------------------------------------------------------- generators
@@ -395,8 +399,8 @@ class Seeder:
             )
         if self._hook_error:
             warnings.append(f"per-cell hook error: {self._hook_error}")
-        for name, error in self._plugin_errors.items():
-            warnings.append(f"source plugin {name!r} skipped: {error}")
+        for name, problem in self._plugin_errors.items():
+            warnings.append(f"source plugin {name!r} skipped: {problem}")
         return {
             "protocol": PROTOCOL_VERSION,
             "version": __version__,

@@ -7,7 +7,8 @@ in ``numpy.random`` (code that imported the name earlier keeps the original).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class DefaultRngPatch:

@@ -9,9 +9,10 @@ back on the module before executing it, so nothing downstream ever sees ours.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
-from typing import Any, Callable, Sequence
+from typing import Any
 
 
 class _NotifyingLoader:

@@ -79,7 +79,9 @@ class HashSeedSource(RandomSource):
         if kernel_hashing_fixed():
             return []
         return [
-            "str hashing in this kernel is randomized (PYTHONHASHSEED was not set when it "
-            "started), so set iteration order can differ between kernel runs; fix it with "
-            "`jupyter-seed kernelspec`"
+            (
+                "str hashing in this kernel is randomized (PYTHONHASHSEED was not set when it "
+                "started), so set iteration order can differ between kernel runs; fix it with "
+                "`jupyter-seed kernelspec`"
+            )
         ]

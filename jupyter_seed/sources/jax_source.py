@@ -40,8 +40,10 @@ class JaxSource(RandomSource):
             return []
         if "jax" in sys.modules:
             return [
-                f"JAX was imported before deterministic mode: {XLA_DETERMINISTIC} was set "
-                "too late for this kernel; restart it and enable deterministic mode first"
+                (
+                    f"JAX was imported before deterministic mode: {XLA_DETERMINISTIC} was set "
+                    "too late for this kernel; restart it and enable deterministic mode first"
+                )
             ]
         flags = os.environ.get(XLA_VAR, "")
         self._env.set(XLA_VAR, f"{flags} {XLA_DETERMINISTIC}".strip())

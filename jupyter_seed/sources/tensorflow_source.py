@@ -111,7 +111,7 @@ class TensorflowSource(RandomSource):
             rng = random.Random()
             rng.setstate(rng_state)
             ctx._rng = rng
-        ops = sys.modules[_STATEFUL_OPS]
+        ops: Any = sys.modules[_STATEFUL_OPS]
         ops.global_generator = generator
         if generator is not None:
             generator._state_var.assign(generator_state)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .base import DeterministicMode, EnvironmentVariables, Flags, RandomSource
 
@@ -43,7 +44,7 @@ def _accelerator_seeders(torch: Any) -> list[Callable[[int], None]]:
             continue
         try:
             present = device.is_available()
-        except Exception:  # an unbuilt backend may raise rather than answer False
+        except Exception:  # noqa: BLE001 - an unbuilt backend may raise rather than answer False
             present = False
         if present:
 
@@ -53,9 +54,9 @@ def _accelerator_seeders(torch: Any) -> list[Callable[[int], None]]:
 
             seeders.append(seed_device)
     custom = torch._C._get_privateuse1_backend_name()
-    custom_module = getattr(torch, custom, None)
+    custom_module: Any = getattr(torch, custom, None)
     if custom != "privateuseone" and hasattr(custom_module, "manual_seed_all"):
-        seeders.append(lambda seed: custom_module.manual_seed_all(seed))
+        seeders.append(custom_module.manual_seed_all)
     return seeders
 
 
@@ -108,9 +109,11 @@ class TorchSource(RandomSource):
         torch = sys.modules.get("torch")
         if torch is not None and torch.cuda.is_initialized():
             return [
-                f"{CUBLAS_VAR} was set after CUDA initialised, so cuBLAS may stay "
-                "nondeterministic in this kernel; start it from a kernelspec made by "
-                "`jupyter-seed kernelspec`"
+                (
+                    f"{CUBLAS_VAR} was set after CUDA initialised, so cuBLAS may stay "
+                    "nondeterministic in this kernel; start it from a kernelspec made by "
+                    "`jupyter-seed kernelspec`"
+                )
             ]
         return []
 
