@@ -152,7 +152,7 @@ class Seeder:
         failed: dict[str, str] = {}
         for source in self.sources:
             if not source.is_loaded():
-                if source.has_global_state:
+                if source.has_global_state and source.is_installed():
                     on_import.append(source.name)
                 continue
             if not source.has_global_state:

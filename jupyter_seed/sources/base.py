@@ -32,6 +32,20 @@ class RandomSource:
     def is_loaded(self) -> bool:
         return self.module is None or self.module in sys.modules
 
+    def is_installed(self) -> bool:
+        """Whether the library could be imported (asked without importing it)."""
+        if self.module is None:
+            return True
+        top_level = self.module.partition(".")[0]
+        if top_level in sys.modules:
+            return True
+        from importlib.util import find_spec
+
+        try:
+            return find_spec(top_level) is not None
+        except (ImportError, ValueError):
+            return False
+
     def version(self) -> str | None:
         mod = sys.modules.get(self.module) if self.module else None
         return getattr(mod, "__version__", None) if mod is not None else None
