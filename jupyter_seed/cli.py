@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ._version import __version__
 from .seeds import parse_seed_text
@@ -17,8 +18,15 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """Bad flags get one error line, not argparse's usage block first."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrors(
         prog="jupyter-seed", description="Reproducible Jupyter kernels: seeding, checks and sweeps."
     )
     parser.add_argument("--version", action="version", version=f"jupyter-seed {__version__}")
