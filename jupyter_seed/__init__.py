@@ -14,6 +14,7 @@ from .core import SeedReport, get_seeder
 from .helpers import jax_key, rng, torch_generator, worker_init_fn
 from .seeds import MAX_SEED, derive_seed
 from .sources import RandomSource
+from .sweep import sweep
 
 __all__ = [
     "MAX_SEED",
@@ -27,6 +28,7 @@ __all__ = [
     "seed_everything",
     "seeded",
     "state",
+    "sweep",
     "torch_generator",
     "unload_ipython_extension",
     "worker_init_fn",
@@ -51,6 +53,11 @@ def seeded(seed: int) -> AbstractContextManager[SeedReport]:
 def state() -> dict[str, Any]:
     """A JSON-serialisable snapshot of the seeding state (see docs/ARCHITECTURE.md)."""
     return get_seeder().state()
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt toolbar extension (shipped in the wheel)."""
+    return [{"src": "labextension", "dest": "jupyter-seed"}]
 
 
 def load_ipython_extension(ipython: Any) -> None:

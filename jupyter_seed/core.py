@@ -295,6 +295,9 @@ class Seeder:
     def seeded(self, seed: object) -> Iterator[SeedReport]:
         """Seed every source with ``seed`` inside the block, then restore every state."""
         value = validate_seed(seed)
+        # A framework first imported inside the block must be seeded too, or a
+        # block's first run would differ from its later ones.
+        self._ensure_import_hook()
         before = {source.name for source in self._loaded_sources()}
         snapshots: dict[str, Any] = {}
         for source in self._loaded_sources():

@@ -11,7 +11,6 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from .cell_runner import run_cell_body
 from .core import Seeder
 from .seeds import entropy_seed, parse_seed_text
-from .status import StatusView
 
 
 def _seed_argument(text: str | None) -> int | None:
@@ -63,6 +62,21 @@ class SeedMagics(Magics):
     )
     @argument("--no-patch-default-rng", action="store_true", help="undo --patch-default-rng")
     @argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    @argument(
+        "--check",
+        action="store_true",
+        help="cell magic: run the cell --runs times from the same seed and report whether "
+        "its outputs and assigned names are identical",
+    )
+    @argument("--runs", type=int, default=None, help="with --check: how many runs (default 2, at least 2)")
+    @argument(
+        "--sweep",
+        metavar="SEEDS",
+        default=None,
+        help="cell magic: run the cell once per seed ('0:100', '0:100:5', '1,7,3407') and summarise "
+        "its last expression (a number or a dict of numbers)",
+    )
+    @argument("--minimize", action="store_true", help="with --sweep: lower is better (best seed = lowest)")
     @line_cell_magic
     def seed(self, line: str = "", cell: str | None = None) -> Any:
         """Seed every random source in the kernel: random, NumPy, PyTorch, TensorFlow, Keras.
@@ -75,6 +89,8 @@ class SeedMagics(Magics):
         %seed --random         use a fresh seed from OS entropy and print it
 
         %%seed 3407            run this cell under seed 3407, then restore every source's state
+        %%seed --check [N]     run the cell twice (--runs K) from the same seed; report any difference
+        %%seed --sweep 0:100   run the cell once per seed; summarise its last expression, with a histogram
         """
         args = parse_argstring(self.seed, line)
         if cell is not None:
@@ -82,6 +98,10 @@ class SeedMagics(Magics):
         return self._line(args)
 
     def _line(self, args: Any) -> Any:
+        cell_only = [name for name in ("check", "sweep", "minimize") if getattr(args, name)]
+        if cell_only or args.runs is not None:
+            flag = "--" + (cell_only[0] if cell_only else "runs")
+            raise UsageError(f"{flag} belongs to the cell magic %%seed, not to the line magic %seed")
         _exclusive(
             args,
             ("per-cell", "no-per-cell"),
@@ -95,6 +115,8 @@ class SeedMagics(Magics):
         deterministic = "off" if args.no_deterministic else args.deterministic
         patch = True if args.patch_default_rng else (False if args.no_patch_default_rng else None)
         if seed is None and not args.random and per_cell is None and deterministic is None and patch is None:
+            from .status import StatusView  # deferred: html rendering is not needed at load
+
             return StatusView(self.seeder.state())
         if per_cell not in (None, "off") and seed is None and not args.random and self.seeder.seed is None:
             raise UsageError("per-cell reseeding needs a seed: %seed N --per-cell")
@@ -139,6 +161,14 @@ class SeedMagics(Magics):
         if line_only:
             flag = "--" + line_only[0].replace("_", "-")
             raise UsageError(f"{flag} belongs to the line magic %seed, not to the cell magic %%seed")
+        if args.sweep is not None:
+            return self._sweep(args, cell)
+        if args.runs is not None and not args.check:
+            raise UsageError("--runs goes with --check: %%seed --check --runs 3")
+        if args.minimize:
+            raise UsageError("--minimize goes with --sweep: %%seed --sweep 0:10 --minimize")
+        if args.check and args.runs is not None and args.runs < 2:
+            raise UsageError(f"--runs must be at least 2, got {args.runs}")
         seed = _seed_argument(args.seed)
         if args.random:
             if seed is not None:
@@ -149,5 +179,43 @@ class SeedMagics(Magics):
             seed = self.seeder.applied_seed
             if seed is None:
                 raise UsageError("%%seed needs a seed, e.g. %%seed 3407")
+        if args.check:
+            return self._check(cell, seed, args.runs or 2, quiet=args.quiet)
         with self.seeder.seeded(seed):
             return run_cell_body(self.shell, cell)
+
+    def _check(self, cell: str, seed: int, runs: int, *, quiet: bool) -> Any:
+        from .cell_check import check_cell
+
+        try:
+            report, last = check_cell(self.shell, self.seeder, cell, seed, runs)
+        except SyntaxError as error:
+            raise UsageError(f"the cell does not parse: {error}") from None
+        if report.verdict == "failed" and last.error is not None:
+            raise last.error
+        if not (quiet and report.ok):
+            print(report)
+        if last.error is not None:
+            raise last.error
+        return last.value
+
+    def _sweep(self, args: Any, cell: str) -> Any:
+        from .sweep import parse_seeds, sweep_cell
+
+        for name in ("check", "random"):
+            if getattr(args, name):
+                raise UsageError(f"--{name} cannot be used with --sweep")
+        if args.runs is not None:
+            raise UsageError("--runs goes with --check, not with --sweep")
+        if args.seed is not None:
+            raise UsageError("--sweep takes its seeds from SEEDS; drop the positional seed")
+        try:
+            seeds = parse_seeds(args.sweep)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        try:
+            return sweep_cell(self.shell, self.seeder, cell, seeds, higher_is_better=not args.minimize)
+        except SyntaxError as error:
+            raise UsageError(f"the cell does not parse: {error}") from None
+        except ValueError as error:
+            raise UsageError(str(error)) from None

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import run_python
+from support import run_python
 
 pytest.importorskip("torch")
 pytest.importorskip("tensorflow")

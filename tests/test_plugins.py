@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_python
+from support import run_python
 
 PLUGIN = '''
 import jupyter_seed

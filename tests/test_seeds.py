@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import run_python
+from support import run_python
 from jupyter_seed.seeds import MAX_SEED, derive_seed, parse_seed_text, validate_seed
 
 

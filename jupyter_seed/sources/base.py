@@ -33,7 +33,13 @@ class RandomSource:
         return self.module is None or self.module in sys.modules
 
     def is_installed(self) -> bool:
-        """Whether the library could be imported (asked without importing it)."""
+        """Whether the library could be imported (asked without importing it, once)."""
+        installed = self.__dict__.get("_installed")
+        if installed is None:
+            installed = self.__dict__["_installed"] = self._find_installed()
+        return installed  # type: ignore[no-any-return]
+
+    def _find_installed(self) -> bool:
         if self.module is None:
             return True
         top_level = self.module.partition(".")[0]

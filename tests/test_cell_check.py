@@ -1,0 +1,200 @@
+"""``%%seed --check``: real cells with real numpy/torch/matplotlib in an in-process IPython shell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from jupyter_seed.cell_check import analyze_cell
+
+
+@pytest.fixture(autouse=True)
+def _agg_backend() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def run(shell: Any, source: str) -> Any:
+    result = shell.run_cell(source)
+    return result
+
+
+def test_analysis_finds_assigned_and_read_before_assigned() -> None:
+    names = analyze_cell("import numpy as np\nx += 1\ny = x + z\nz = 2\nfor i in range(3):\n    total = i\n")
+    assert {"np", "x", "y", "z", "i", "total"} <= names.assigned
+    assert names.read_before_assigned == {"x", "z"}
+    assert "range" in names.read
+    comprehension = analyze_cell("squares = [i * i for i in range(n)]\ni = 0")
+    assert comprehension.read_before_assigned == set() and "n" in comprehension.read
+    calls = analyze_cell("import time\nt = time.time()\nr = np.random.default_rng()\n").calls
+    assert "time.time/0" in calls and "np.random.default_rng/0" in calls
+
+
+def test_seeded_torch_and_numpy_cell_passes(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(
+        shell,
+        "%%seed --check 3407\nimport numpy as np, torch\n"
+        "w = torch.randn(4, 3)\na = np.random.rand(5)\nprint(a.round(3))\nfloat(w.sum())",
+    )
+    out = capsys.readouterr().out
+    assert result.error_in_exec is None
+    assert "Reproducible: 2 runs under seed 3407" in out
+    printed = out.splitlines()[0]
+    assert printed.startswith("[") and out.count(printed) == 1  # the last run's print only
+    import torch
+
+    with torch.random.fork_rng():
+        torch.manual_seed(3407)
+        expected = torch.randn(4, 3)
+    assert torch.equal(shell.user_ns["w"], expected)  # the final namespace is a real run's
+    assert result.result == float(expected.sum())
+
+
+def test_unseeded_default_rng_fails_naming_the_value_and_cause(
+    shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run(
+        shell, "%%seed --check 1\nimport numpy as np\nnoise = np.random.default_rng().normal(size=5)"
+    )
+    out = capsys.readouterr().out
+    assert result.error_in_exec is None
+    assert "NOT reproducible" in out
+    assert "run 2 vs run 1: noise[0] (first of 5 differing elements)" in out
+    assert "default_rng() without a seed" in out
+
+
+def test_time_time_fails_with_cause(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    run(shell, "%%seed --check 5 --runs 3\nimport time\nstamp = time.time()\nstamp")
+    out = capsys.readouterr().out
+    assert "NOT reproducible: 3 runs" in out
+    assert "run 2 vs run 1: value:" in out and "run 3 vs run 1" in out
+    assert "time.time() changes between runs" in out
+
+
+def test_stateful_cell_is_reported_as_stateful_not_nondeterministic(
+    shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(shell, "counter = 0")
+    result = run(shell, "%%seed --check 7\ncounter += 1\ncounter")
+    out = capsys.readouterr().out
+    assert "STATEFUL" in out and "NOT reproducible" not in out
+    assert "reads 'counter' before assigning it" in out
+    assert shell.user_ns["counter"] == 1 and result.result == 1
+
+
+def test_in_place_mutation_is_stateful(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    run(shell, "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(3, 1)")
+    run(
+        shell,
+        "%%seed --check 3\nwith torch.no_grad():\n    model.weight.add_(torch.randn(1, 3))\n"
+        "loss = float(model(torch.ones(3)).detach())",
+    )
+    out = capsys.readouterr().out
+    assert "STATEFUL" in out
+    assert "changes 'model' in place" in out
+
+
+def test_matplotlib_figure_pixels_are_compared(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    run(shell, "import matplotlib.pyplot as plt\nimport numpy as np")
+    run(
+        shell,
+        "%%seed --check 11\nfig = plt.figure()\nplt.plot(np.random.rand(20))\nplt.close(fig) if False else None",
+    )
+    assert "Reproducible" in capsys.readouterr().out
+    shell.run_line_magic("close", "all") if "close" in shell.magics_manager.magics["line"] else None
+    run(shell, "import matplotlib.pyplot as plt\nplt.close('all')")
+    run(shell, "%%seed --check 11\nplt.figure()\nplt.plot(np.random.default_rng().random(20));")
+    out = capsys.readouterr().out
+    assert "NOT reproducible" in out and "figures[0]" in out
+    assert len(__import__("matplotlib.pyplot").pyplot.get_fignums()) == 1  # only the last run's figure stays
+    run(shell, "plt.close('all')")
+
+
+def test_every_run_failing_raises_the_error(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(shell, "%%seed --check 1\n1 / 0")
+    assert isinstance(result.error_in_exec, ZeroDivisionError)
+    assert "Reproducible" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("%%seed --check --runs 1 3\nx = 1", "--runs must be at least 2"),
+        ("%%seed --runs 3 3\nx = 1", "--runs goes with --check"),
+        ("%%seed --check --runs two 3\nx = 1", "invalid int value"),
+        ("%%seed --check --sweep 0:3\nx = 1", "--check cannot be used with --sweep"),
+        ("%%seed --check -5\nx = 1", ""),
+        ("%%seed --check 3\nx = (", "does not parse"),
+        ("%seed --check", "belongs to the cell magic"),
+    ],
+)
+def test_bad_input_is_one_line_usage_error_and_changes_nothing(shell: Any, source: str, message: str) -> None:
+    from IPython.core.error import UsageError
+
+    import jupyter_seed
+
+    jupyter_seed.seed_everything(99)
+    before = jupyter_seed.state()
+    shell.user_ns.pop("x", None)
+    result = run(shell, source)
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "\n" not in str(result.error_in_exec) and message in str(result.error_in_exec)
+    assert jupyter_seed.state() == before
+    assert "x" not in shell.user_ns
+
+
+def test_check_without_any_seed_is_a_usage_error(shell: Any) -> None:
+    from IPython.core.error import UsageError
+
+    shell.run_line_magic("unload_ext", "jupyter_seed")
+    shell.run_line_magic("load_ext", "jupyter_seed")
+    result = run(shell, "%%seed --check\nx = 1")
+    assert isinstance(result.error_in_exec, UsageError)
+
+
+@pytest.mark.kernel
+def test_check_and_sweep_in_a_real_kernel_show_one_run_of_outputs(tmp_path: Any) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbclient")
+    from jupyter_seed.notebook_check import execute_runs
+
+    notebook = nbformat.v4.new_notebook()
+    for source in (
+        "import numpy as np, matplotlib.pyplot as plt\nfrom IPython.display import HTML, display",
+        (
+            "%%seed --check 3\nvalues = np.random.rand(3)\ndisplay(HTML(f'<b>{values.sum():.6f}</b>'))\n"
+            "plt.plot(values)\nprint('printed once')"
+        ),
+        "%%seed --sweep 0:5\nnp.random.rand()",
+    ):
+        notebook.cells.append(nbformat.v4.new_code_cell(source))
+    (executed,) = execute_runs(notebook, runs=1, seed=0, per_cell="same", cwd=str(tmp_path))
+    check_outputs = executed.cells[2].outputs
+    kinds = [(o["output_type"], sorted(o.get("data", {}))) for o in check_outputs]
+    assert kinds.count(("display_data", ["text/html", "text/plain"])) == 1
+    assert sum("image/png" in o.get("data", {}) for o in check_outputs) == 1  # the last run's figure only
+    text = "".join(
+        o.get("text", "") for o in check_outputs if o["output_type"] == "stream" and o["name"] == "stdout"
+    )
+    assert text.count("printed once") == 1 and "Reproducible: 2 runs under seed 3" in text
+    expected = np.random.RandomState(3).rand(3).sum()
+    assert f"<b>{expected:.6f}</b>" in str(check_outputs)
+    (sweep_output,) = [o for o in executed.cells[3].outputs if o["output_type"] == "execute_result"]
+    assert "Sweep over 5 seeds" in sweep_output["data"]["text/html"]
+    assert "data:image/png;base64," in sweep_output["data"]["text/html"]
+
+
+def test_check_uses_the_active_seed_and_quiet_hides_success(
+    shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.run_line_magic("seed", "5 --quiet")
+    run(shell, "%%seed --check\nimport random\ndraw = random.random()")
+    assert "Reproducible: 2 runs under seed 5" in capsys.readouterr().out
+    run(shell, "%%seed --check --quiet\ndraw = random.random()")
+    assert capsys.readouterr().out == ""
+    run(shell, "%%seed --check --quiet\nimport os\ntoken = os.urandom(4)")
+    out = capsys.readouterr().out
+    assert "NOT reproducible" in out and "os.urandom() is OS entropy" in out
