@@ -1,7 +1,8 @@
 """IPython extension entry points: load and unload are exact mirrors.
 
-Load registers the ``%seed`` magics and one ``pre_run_cell`` callback, and marks
-the seeder as driven by this shell; unload removes exactly those, plus the import
+Load registers the ``%seed`` magics, one ``pre_run_cell`` callback and the
+toolbar's comm target (:mod:`.frontend_comm`), and marks the seeder as driven by
+this shell; unload removes exactly those, plus the import
 hook and patches the seeder added while the extension was in use.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .core import Seeder, get_seeder
+from .frontend_comm import FrontendComms
 from .magics import SeedMagics
 
 
@@ -24,13 +26,16 @@ class _Registration:
             before_cell(info.cell_id, info.raw_cell)
 
         self.pre_run_cell = pre_run_cell
+        self.frontend_comms = FrontendComms(shell, seeder)
 
     def add(self) -> None:
         self.shell.register_magics(self.magics)
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
         self.seeder.extension_loaded = True
+        self.frontend_comms.add()
 
     def remove(self) -> None:
+        self.frontend_comms.remove()
         events = self.shell.events
         if self.pre_run_cell in events.callbacks["pre_run_cell"]:
             events.unregister("pre_run_cell", self.pre_run_cell)

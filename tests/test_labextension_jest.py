@@ -1,0 +1,52 @@
+"""Run the toolbar's jest unit tests (labextension/test) from pytest, so CI's one `pytest` runs them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+LABEXTENSION = Path(__file__).resolve().parents[1] / "labextension"
+
+
+def _jlpm() -> list[str]:
+    beside_python = Path(sys.executable).with_name("jlpm")
+    if beside_python.exists():
+        return [str(beside_python)]
+    found = shutil.which("jlpm")
+    assert found, "jlpm (JupyterLab's bundled yarn) is needed: install jupyterlab"
+    return [found]
+
+
+def test_jest_unit_tests_pass() -> None:
+    env = {
+        **os.environ,
+        "CI": "true",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    if not (LABEXTENSION / "node_modules" / ".bin" / "jest").exists():
+        # `pip install -e .` runs `jlpm install`; a checkout that skipped it gets the locked versions here.
+        install = subprocess.run(
+            [*_jlpm(), "install", "--immutable"],
+            cwd=LABEXTENSION,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        assert install.returncode == 0, install.stdout[-4000:] + install.stderr[-4000:]
+    result = subprocess.run(
+        [*_jlpm(), "test", "--ci"],
+        cwd=LABEXTENSION,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    assert "failed" not in output.split("Tests:")[-1].splitlines()[0], output[-2000:]
