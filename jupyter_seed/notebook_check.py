@@ -344,6 +344,24 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _run_coroutine(make_coroutine: Any) -> Any:
+    """``asyncio.run`` that also works where this thread already runs an event loop.
+
+    Inside Jupyter (and under Playwright's sync API) a loop is running, and
+    ``asyncio.run`` refuses to nest; a worker thread gets a loop of its own.
+    """
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jupyter-seed-check") as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 def execute_runs(
     notebook: Any,
     *,
@@ -375,7 +393,7 @@ def execute_runs(
 
         return await asyncio.gather(*(one(c) for c in copies), return_exceptions=True)
 
-    results = asyncio.run(run_all())
+    results = _run_coroutine(run_all)
     for number, (result, copy_) in enumerate(zip(results, copies), start=1):
         if isinstance(result, BaseException):
             if isinstance(result, (KeyboardInterrupt, SystemExit)):
