@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from jupyter_seed.notebook_check import check_notebook, execute_runs, load_notebook
-from jupyter_seed.sweep import sweep
+from jupyter_seed.sweeps import sweep
 
 
 def small_training_step() -> float:

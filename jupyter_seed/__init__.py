@@ -7,14 +7,16 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .core import SeedReport, get_seeder
 from .helpers import jax_key, rng, torch_generator, worker_init_fn
 from .seeds import MAX_SEED, derive_seed
 from .sources import RandomSource
-from .sweep import sweep
+
+if TYPE_CHECKING:
+    from .sweeps import sweep
 
 __all__ = [
     "MAX_SEED",
@@ -58,6 +60,16 @@ def state() -> dict[str, Any]:
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     """Where JupyterLab finds the prebuilt toolbar extension (shipped in the wheel)."""
     return [{"src": "labextension", "dest": "jupyter-seed"}]
+
+
+def __getattr__(name: str) -> Any:
+    # sweep pulls in more than loading the extension needs; import it on first use.
+    if name == "sweep":
+        from .sweeps import sweep
+
+        globals()["sweep"] = sweep
+        return sweep
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython: Any) -> None:

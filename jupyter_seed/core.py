@@ -93,6 +93,8 @@ class Seeder:
         self._rng_counter = 0
         self._derived_cache: dict[tuple[int, str], int] = {}
         self._listeners: list[Callable[[], None]] = []
+        self._live: list[RandomSource] = []
+        self._live_key: tuple[int, int] = (-1, -1)
         self._import_hook: PostImportFinder | None = None
         self._default_rng = DefaultRngPatch(self._seeded_generator_or_none)
 
@@ -170,21 +172,29 @@ class Seeder:
         self._rng_counter = 0
         return SeedReport(seed, tuple(seeded), failed, tuple(on_import))
 
+    def _live_seedable(self) -> list[RandomSource]:
+        # Which sources are live changes only when modules are imported or sources
+        # added, so the per-cell hot path keys a cached list on those two sizes.
+        key = (len(sys.modules), len(self._sources))
+        if key != self._live_key:
+            self._live = [s for s in self._sources if s.has_global_state and s.is_loaded()]
+            self._live_key = key
+        return self._live
+
     def reseed(self, seed: int) -> None:
         """Hot path for the per-cell hook: no report, no listeners, no allocation to speak of."""
         errors = self._errors
         seeded_with = self._seeded_with
-        for source in self._sources:
-            if source.has_global_state and source.is_loaded():
-                try:
-                    source.seed(seed)
-                except Exception as error:  # noqa: BLE001
-                    errors[source.name] = _describe(error)
-                    seeded_with.pop(source.name, None)
-                else:
-                    seeded_with[source.name] = seed
-                    if errors:
-                        errors.pop(source.name, None)
+        for source in self._live_seedable():
+            try:
+                source.seed(seed)
+            except Exception as error:  # noqa: BLE001
+                errors[source.name] = _describe(error)
+                seeded_with.pop(source.name, None)
+            else:
+                seeded_with[source.name] = seed
+                if errors:
+                    errors.pop(source.name, None)
         self.applied_seed = seed
         self._rng_counter = 0
 
@@ -282,6 +292,7 @@ class Seeder:
                         notes = [f"{source.name}: deterministic mode failed: {_describe(error)}"]
                     if notes:
                         self._deterministic_warnings[source.name] = notes
+            self._live_key = (-1, -1)
             if self.applied_seed is not None:
                 self.reseed(self.applied_seed)
             if module == NUMPY_RANDOM and self.patch_default_rng:

@@ -200,7 +200,7 @@ class SeedMagics(Magics):
         return last.value
 
     def _sweep(self, args: Any, cell: str) -> Any:
-        from .sweep import parse_seeds, sweep_cell
+        from .sweeps import parse_seeds, sweep_cell
 
         for name in ("check", "random"):
             if getattr(args, name):
