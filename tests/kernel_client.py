@@ -8,6 +8,18 @@ from typing import Any
 from jupyter_client.manager import KernelManager
 
 
+def execute_content(code: str, *, silent: bool = False) -> dict[str, Any]:
+    """The content of an execute_request as a front end sends it."""
+    return {
+        "code": code,
+        "silent": silent,
+        "store_history": not silent,
+        "user_expressions": {},
+        "allow_stdin": False,
+        "stop_on_error": True,
+    }
+
+
 class Kernel:
     def __init__(self, extra_env: dict[str, str] | None = None) -> None:
         # jupyter_client replaces the spec's "python" with sys.executable, so the
@@ -27,14 +39,7 @@ class Kernel:
         IPython reports a ``UsageError`` on stderr with status ``error`` rather than
         as an ``error`` message.
         """
-        content = {
-            "code": code,
-            "silent": silent,
-            "store_history": not silent,
-            "user_expressions": {},
-            "allow_stdin": False,
-            "stop_on_error": True,
-        }
+        content = execute_content(code, silent=silent)
         metadata = {"cellId": cell_id} if cell_id else {}
         message = self.client.session.msg("execute_request", content, metadata=metadata)
         self.client.shell_channel.send(message)

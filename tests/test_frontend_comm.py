@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from kernel_client import execute_content
 
 from jupyter_seed.frontend_comm import COMM_TARGET, FrontendComms, ProtocolError, parse_request
 from jupyter_seed.seeds import MAX_SEED
@@ -292,17 +293,7 @@ class WireKernel:
         return message["header"]["msg_id"]
 
     def execute(self, code: str, *, silent: bool = False) -> str:
-        return self.send_shell(
-            "execute_request",
-            {
-                "code": code,
-                "silent": silent,
-                "store_history": not silent,
-                "user_expressions": {},
-                "allow_stdin": False,
-                "stop_on_error": True,
-            },
-        )
+        return self.send_shell("execute_request", execute_content(code, silent=silent))
 
     def collect(self, until: Any, timeout: float = 30) -> list[dict[str, Any]]:
         """Read IOPub until ``until(message)`` is true; return everything read."""

@@ -20,6 +20,18 @@ def _jlpm() -> list[str]:
     return [found]
 
 
+def _run_jlpm(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*_jlpm(), *args],
+        cwd=LABEXTENSION,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
 def test_jest_unit_tests_pass() -> None:
     env = {
         **os.environ,
@@ -28,25 +40,9 @@ def test_jest_unit_tests_pass() -> None:
     }
     if not (LABEXTENSION / "node_modules" / ".bin" / "jest").exists():
         # `pip install -e .` runs `jlpm install`; a checkout that skipped it gets the locked versions here.
-        install = subprocess.run(
-            [*_jlpm(), "install", "--immutable"],
-            cwd=LABEXTENSION,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
+        install = _run_jlpm("install", "--immutable", env=env)
         assert install.returncode == 0, install.stdout[-4000:] + install.stderr[-4000:]
-    result = subprocess.run(
-        [*_jlpm(), "test", "--ci"],
-        cwd=LABEXTENSION,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+    result = _run_jlpm("test", "--ci", env=env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     assert "failed" not in output.split("Tests:")[-1].splitlines()[0], output[-2000:]

@@ -229,35 +229,33 @@ def test_rng_without_seed_is_a_clear_error(seeder: object) -> None:
         jupyter_seed.rng()
 
 
+def registrations(ip: object) -> tuple[object, ...]:
+    """Everything loading the extension may add to a shell and the interpreter."""
+    return (
+        {name: list(callbacks) for name, callbacks in ip.events.callbacks.items()},  # type: ignore[attr-defined]
+        # Names, not objects: IPython swaps its own lazily loaded magics in on first use.
+        set(ip.magics_manager.magics["line"]),  # type: ignore[attr-defined]
+        set(ip.magics_manager.magics["cell"]),  # type: ignore[attr-defined]
+        set(ip.magics_manager.registry),  # type: ignore[attr-defined]
+        list(sys.meta_path),
+        np.random.default_rng,
+    )
+
+
 def test_unload_is_an_exact_mirror_of_load(seeder: object) -> None:
     from IPython.core.interactiveshell import InteractiveShell
 
     ip = InteractiveShell.instance()
-    before = (
-        list(ip.events.callbacks["pre_run_cell"]),
-        dict(ip.magics_manager.magics["line"]),
-        dict(ip.magics_manager.magics["cell"]),
-        set(ip.magics_manager.registry),
-        list(sys.meta_path),
-        np.random.default_rng,
-    )
+    before = registrations(ip)
     ip.run_line_magic("load_ext", "jupyter_seed")
-    loaded_once = list(ip.events.callbacks["pre_run_cell"])
-    assert len(loaded_once) > len(before[0])
+    loaded_once = registrations(ip)
+    assert len(loaded_once[0]["pre_run_cell"]) > len(before[0]["pre_run_cell"])  # type: ignore[index]
     jupyter_seed.load_ipython_extension(ip)  # a second load is harmless
-    assert list(ip.events.callbacks["pre_run_cell"]) == loaded_once
+    assert registrations(ip)[:4] == loaded_once[:4]
     ip.run_line_magic("seed", "5 --per-cell derived --deterministic --patch-default-rng --quiet")
     assert jupyter_seed.state()["extension_loaded"] is True
     ip.run_line_magic("unload_ext", "jupyter_seed")
-    after = (
-        list(ip.events.callbacks["pre_run_cell"]),
-        dict(ip.magics_manager.magics["line"]),
-        dict(ip.magics_manager.magics["cell"]),
-        set(ip.magics_manager.registry),
-        list(sys.meta_path),
-        np.random.default_rng,
-    )
-    assert after == before
+    assert registrations(ip) == before
     state = jupyter_seed.state()
     assert state["extension_loaded"] is False and state["seed"] is None and state["per_cell"] == "off"
     seeder.set_deterministic("off")  # type: ignore[attr-defined]
