@@ -426,7 +426,7 @@ class Seeder:
             "deterministic": self.deterministic,
             "patch_default_rng": self.patch_default_rng,
             "sources": sources,
-            "failed": sorted(name for name, _ in self._errors.items()),
+            "failed": sorted(self._errors),
             "warnings": warnings,
         }
 
