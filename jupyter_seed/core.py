@@ -149,28 +149,16 @@ class Seeder:
         return report
 
     def _apply(self, seed: int) -> SeedReport:
-        seeded: list[str] = []
-        on_import: list[str] = []
-        failed: dict[str, str] = {}
-        for source in self.sources:
-            if not source.is_loaded():
-                if source.has_global_state and source.is_installed():
-                    on_import.append(source.name)
-                continue
-            if not source.has_global_state:
-                continue
-            try:
-                source.seed(seed)
-            except Exception as error:  # noqa: BLE001 - one failing source must not stop the others
-                failed[source.name] = self._errors[source.name] = _describe(error)
-                self._seeded_with.pop(source.name, None)
-                continue
-            self._errors.pop(source.name, None)
-            self._seeded_with[source.name] = seed
-            seeded.append(source.name)
-        self.applied_seed = seed
-        self._rng_counter = 0
-        return SeedReport(seed, tuple(seeded), failed, tuple(on_import))
+        """:meth:`reseed`, plus a report of what took the seed, what failed, what waits for import."""
+        sources = self.sources  # loads plugins before the hot path reads the list
+        self.reseed(seed)
+        live = self._live_seedable()
+        seeded = tuple(s.name for s in live if s.name not in self._errors)
+        failed = {s.name: self._errors[s.name] for s in live if s.name in self._errors}
+        on_import = tuple(
+            s.name for s in sources if not s.is_loaded() and s.has_global_state and s.is_installed()
+        )
+        return SeedReport(seed, seeded, failed, on_import)
 
     def _live_seedable(self) -> list[RandomSource]:
         # Which sources are live changes only when modules are imported or sources
