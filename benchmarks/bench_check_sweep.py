@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np
 import torch
 
-from jupyter_seed.notebook_check import check_notebook, execute_runs, load_notebook
-from jupyter_seed.sweeps import sweep
+from jupyter_seed.evidence.notebook_check import check_notebook, execute_runs, load_notebook
+from jupyter_seed.evidence.sweeps import sweep
 
 
 def small_training_step() -> float:
@@ -69,7 +69,7 @@ def interleaved_medians(actions: dict[str, Callable[[], Any]], repeat: int) -> d
 def bench_sweeps(seeds: int, repeat: int) -> list[tuple[str, str]]:
     from IPython.core.interactiveshell import InteractiveShell
 
-    from jupyter_seed.cell_runner import run_cell_body
+    from jupyter_seed.evidence.harness import run_cell_body
 
     torch.set_num_threads(1)
     small_training_step()  # warm up torch's kernels

@@ -306,7 +306,7 @@ anchors["keras.utils.set_random_seed"] = lambda: keras.utils.set_random_seed(S)
 import logging; logging.disable(logging.INFO)  # Lightning's "Seed set to" line; it still builds the message
 
 import jupyter_seed
-from jupyter_seed.core import get_seeder
+from jupyter_seed.seeding.seeder import get_seeder
 seeder = get_seeder()
 jupyter_seed.seed_everything(S)
 from keras.src.backend.common import global_state
@@ -445,7 +445,7 @@ KERNEL_CONFIGS = {
 
 HOOK_IN_KERNEL = r"""
 def __js_bench(repeats):
-    import gc, json, sys, time, types, jupyter_seed.extension as ext
+    import gc, json, sys, time, types, jupyter_seed.kernel.extension as ext
     ip = get_ipython()
     out = {"callback": {}, "run_cell": {}}
     # (a) our pre_run_cell callback alone
@@ -638,7 +638,7 @@ import json, sys, time
 framework, variant = sys.argv[1], sys.argv[2]
 import numpy
 import jupyter_seed  # in both variants, so the stdlib modules it pulls in are loaded in both
-from jupyter_seed.core import get_seeder
+from jupyter_seed.seeding.seeder import get_seeder
 extra = {}
 if variant != "plain":
     jupyter_seed.seed_everything(3407)

@@ -10,13 +10,13 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .core import SeedReport, get_seeder
-from .helpers import jax_key, rng, torch_generator, worker_init_fn
-from .seeds import MAX_SEED, derive_seed
-from .sources import RandomSource
+from .seeding.seeder import SeedReport, get_seeder
+from .seeding.generators import jax_key, rng, torch_generator, worker_init_fn
+from .seeding.seeds import MAX_SEED, derive_seed
+from .seeding.sources import RandomSource
 
 if TYPE_CHECKING:
-    from .sweeps import sweep
+    from .evidence.sweeps import sweep
 
 __all__ = [
     "MAX_SEED",
@@ -65,7 +65,7 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 def __getattr__(name: str) -> Any:
     # sweep pulls in more than loading the extension needs; import it on first use.
     if name == "sweep":
-        from .sweeps import sweep
+        from .evidence.sweeps import sweep
 
         globals()["sweep"] = sweep
         return sweep
@@ -73,12 +73,12 @@ def __getattr__(name: str) -> Any:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    from .extension import load
+    from .kernel.extension import load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from .extension import unload
+    from .kernel.extension import unload
 
     unload(ipython)

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ._version import __version__
-from .seeds import parse_seed_text
+from .evidence.difference import VOLATILE_PATTERNS
+from .evidence.notebook_check import DEFAULT_SEED, EXIT_NOT_RUN
+from .seeding.seeds import parse_seed_text
 
 
 def _seed(text: str) -> int:
@@ -51,14 +53,99 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--prefix", help="install under this prefix")
     kernelspec.set_defaults(handler=_kernelspec)
 
-    from .notebook_check import add_parser as add_check_parser  # nbclient itself loads only when a check runs
-
-    add_check_parser(commands)
+    check = commands.add_parser("check", help="check that a notebook reproduces its outputs run after run")
+    _configure_check(check)
     return parser
 
 
+def _runs_type(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {value}")
+    return value
+
+
+def _timeout_type(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    rules = "; ".join(f"{pattern!s} -> {replacement}" for pattern, replacement in VOLATILE_PATTERNS)
+    parser.description = (
+        "Run a notebook --runs times in fresh kernels with jupyter_seed loaded and the seed applied, "
+        "and compare every cell's outputs. Exit 0: all cells reproduce; 1: some differ; "
+        "2: the notebook could not be run."
+    )
+    parser.add_argument("notebook", help="the .ipynb file")
+    parser.add_argument(
+        "--seed", type=_seed, default=DEFAULT_SEED, help="seed for %%seed (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--per-cell",
+        choices=("same", "derived"),
+        default="same",
+        help="per-cell reseeding mode (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--runs", type=_runs_type, default=2, help="executions to compare, at least 2 (default: 2)"
+    )
+    parser.add_argument(
+        "--timeout", type=_timeout_type, default=None, help="seconds per cell (default: none)"
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help=f"also replace matches of REGEX before comparing text (repeatable). Always applied: {rules}",
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json", "markdown"), default="text", help="report format"
+    )
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=None,
+        metavar="N",
+        help="kernels at a time (default: one per CPU core, at most --runs)",
+    )
+    parser.set_defaults(handler=_check)
+    return parser
+
+
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .evidence.notebook_check import NotebookCheckError, check_notebook
+
+    try:
+        report = check_notebook(
+            args.notebook,
+            seed=args.seed,
+            per_cell=args.per_cell,
+            runs=args.runs,
+            timeout=args.timeout,
+            ignore=args.ignore,
+            parallel=args.parallel,
+        )
+    except (NotebookCheckError, ValueError) as error:
+        print(f"jupyter-seed check: error: {error}", file=sys.stderr)
+        return EXIT_NOT_RUN
+    print(report.render(args.format))
+    return report.exit_code
+
+
 def _kernelspec(args: argparse.Namespace) -> int:
-    from .kernelspec import install
+    from .kernel.kernelspec import install
 
     prefix = sys.prefix if args.sys_prefix else args.prefix
     path = install(

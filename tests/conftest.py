@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 @pytest.fixture
 def seeder() -> Iterator[object]:
     """The process-wide seeder, returned to a clean configuration afterwards."""
-    from jupyter_seed.core import get_seeder
+    from jupyter_seed.seeding.seeder import get_seeder
 
     seeder = get_seeder()
     yield seeder

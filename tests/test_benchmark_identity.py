@@ -46,7 +46,7 @@ CHILD = r"""
 import json, os, random, sys
 import numpy as np, torch, tensorflow as tf, keras
 import jupyter_seed
-from jupyter_seed.core import get_seeder
+from jupyter_seed.seeding.seeder import get_seeder
 
 SEEDS = %(seeds)r
 seeder = get_seeder()

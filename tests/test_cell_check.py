@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from jupyter_seed.cell_check import analyze_cell
+from jupyter_seed.evidence.cell_check import analyze_cell
 
 
 @pytest.fixture(autouse=True)
@@ -159,7 +159,7 @@ def test_check_without_any_seed_is_a_usage_error(shell: Any) -> None:
 def test_check_and_sweep_in_a_real_kernel_show_one_run_of_outputs(tmp_path: Any) -> None:
     nbformat = pytest.importorskip("nbformat")
     pytest.importorskip("nbclient")
-    from jupyter_seed.notebook_check import execute_runs
+    from jupyter_seed.evidence.notebook_check import execute_runs
 
     notebook = nbformat.v4.new_notebook()
     for source in (

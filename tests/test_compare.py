@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from jupyter_seed.compare import (
+from jupyter_seed.evidence.difference import (
     Difference,
     first_difference,
     image_difference,

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from kernel_client import execute_content
 
-from jupyter_seed.frontend_comm import COMM_TARGET, FrontendComms, ProtocolError, parse_request
-from jupyter_seed.seeds import MAX_SEED
+from jupyter_seed.kernel.comm import COMM_TARGET, FrontendComms, ProtocolError, parse_request
+from jupyter_seed.seeding.seeds import MAX_SEED
 
 # ------------------------------------------------------------------- schema
 
@@ -123,7 +123,7 @@ class FakeComm:
 
 @pytest.fixture
 def comms(shell: Any) -> FrontendComms:
-    from jupyter_seed.extension import _registrations
+    from jupyter_seed.kernel.extension import _registrations
 
     return _registrations[id(shell)].frontend_comms
 
@@ -248,7 +248,7 @@ def test_request_during_a_cell_waits_for_the_cell_to_finish(shell: Any, front: F
 def test_unload_closes_and_unregisters_exactly_what_load_registered(shell: Any, front: FakeComm) -> None:
     import comm
 
-    from jupyter_seed.core import get_seeder
+    from jupyter_seed.seeding.seeder import get_seeder
 
     manager = comm.get_comm_manager()
     registration_comms = front  # opened through the registered target

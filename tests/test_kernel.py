@@ -9,7 +9,7 @@ from typing import Iterator
 
 import pytest
 
-from jupyter_seed.seeds import derive_seed
+from jupyter_seed.seeding.seeds import derive_seed
 from kernel_client import Kernel
 
 pytestmark = pytest.mark.kernel

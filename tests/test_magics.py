@@ -11,7 +11,7 @@ import pytest
 from IPython.core.error import UsageError
 
 import jupyter_seed
-from jupyter_seed.sources import RandomSource
+from jupyter_seed.seeding.sources import RandomSource
 
 
 def snapshot(shell: object) -> tuple[object, ...]:

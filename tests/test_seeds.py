@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from support import run_python
-from jupyter_seed.seeds import MAX_SEED, derive_seed, parse_seed_text, validate_seed
+from jupyter_seed.seeding.seeds import MAX_SEED, derive_seed, parse_seed_text, validate_seed
 
 
 @pytest.mark.parametrize("value", [0, 1, 3407, MAX_SEED, np.int64(5), np.uint32(7)])
@@ -51,6 +51,6 @@ def test_derivation_matches_documented_formula() -> None:
 
 
 def test_derivation_is_stable_across_processes_and_hash_seeds() -> None:
-    code = "from jupyter_seed.seeds import derive_seed; print(derive_seed(42, 'f00d-cell'))"
+    code = "from jupyter_seed.seeding.seeds import derive_seed; print(derive_seed(42, 'f00d-cell'))"
     outputs = {run_python(code, env={"PYTHONHASHSEED": value}).strip() for value in ("0", "1", "random")}
     assert outputs == {str(derive_seed(42, "f00d-cell"))}

@@ -196,7 +196,7 @@ def test_lab_bad_comm_messages_leave_kernel_and_widget_working(page: Page, lab_s
             "%load_ext jupyter_seed\n%seed 42",
             # Kernel -> front end: messages that do not fit protocol 1 on the widget's own comm.
             (
-                "from jupyter_seed.extension import _registrations\n"
+                "from jupyter_seed.kernel.extension import _registrations\n"
                 "bad = [{'protocol': 1, 'type': 'state', 'state': {'seed': 'x'}, 'pending': []},\n"
                 "       {'protocol': 99, 'type': 'state'}, {'type': 'error'}, 'garbage']\n"
                 "for r in _registrations.values():\n"

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .seeds import MAX_SEED, validate_seed
+from ..seeding.seeds import MAX_SEED, validate_seed
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -132,7 +132,7 @@ def run_seed(fn: Callable[..., Any], seed: int, pass_seed: bool, deterministic: 
 
     Module-level so every executor can ship it; it runs wherever the task lands.
     """
-    from .core import get_seeder
+    from ..seeding.seeder import get_seeder
 
     seeder = get_seeder()
     start = time.perf_counter()
@@ -202,7 +202,7 @@ def sweep(
         )
     seed_list = parse_seeds(seeds)
     pass_seed = _takes_seed(fn)
-    from .core import get_seeder
+    from ..seeding.seeder import get_seeder
 
     deterministic = get_seeder().deterministic
     runs: list[SeedRun]
@@ -271,15 +271,11 @@ def sweep_cell(
     starts from the same namespace; the namespace afterwards is the last seed's.
     Outputs of the runs are not shown; the summary is.
     """
-    import ast
+    from .cell_names import analyze_cell
+    from .harness import NamespaceSnapshot, run_once
 
-    from .cell_check import NamespaceSnapshot, RunRecord, _figure_numbers, analyze_cell, capture_outputs
-    from .cell_runner import run_cell_body
-
-    source = shell.transform_cell(cell)
-    names = analyze_cell(source)
-    body = ast.parse(source).body
-    if not body or not isinstance(body[-1], ast.Expr):
+    names = analyze_cell(shell.transform_cell(cell))
+    if not names.ends_with_expression:
         raise ValueError(
             "--sweep takes the cell's last expression as the metric; end the cell with one, e.g. `accuracy`"
         )
@@ -289,27 +285,17 @@ def sweep_cell(
     for index, seed in enumerate(_progress(seeds, True)):
         if index > 0:
             snapshot.restore(namespace)
-        figures_before = _figure_numbers()
         start = time.perf_counter()
+        record = run_once(shell, cell, seeder.seeded(seed), render_figures=False)
         metrics: dict[str, float] | None = None
-        error_text: str | None = None
-        with capture_outputs(shell, RunRecord(), show=False):
+        error_text = record.error_text
+        if record.error is None:
             try:
-                with seeder.seeded(seed):
-                    value = run_cell_body(shell, cell)
-                metrics = as_metrics(value)
+                metrics = as_metrics(record.value)
             except Exception as error:  # noqa: BLE001 - recorded as a failed seed
                 error_text = f"{type(error).__name__}: {error}"
         runs.append(SeedRun(seed, metrics, error_text, time.perf_counter() - start))
-        _close_new_figures(figures_before)
     return SweepResult(runs, higher_is_better=higher_is_better)
-
-
-def _close_new_figures(before: set[int]) -> None:
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
-        for number in set(pyplot.get_fignums()) - before:
-            pyplot.close(number)
 
 
 # ------------------------------------------------------------------- result

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._version import __version__
+from .._version import __version__
 from .default_rng_patch import DefaultRngPatch
 from .import_hook import PostImportFinder
 from .seeds import derive_seed, validate_seed

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import Seeder, get_seeder
-from .frontend_comm import FrontendComms
+from ..seeding.seeder import Seeder, get_seeder
+from .comm import FrontendComms
 from .magics import SeedMagics
 
 

@@ -1,7 +1,7 @@
 """NumPy's legacy global ``RandomState`` (what ``np.random.rand`` and friends use).
 
 Generators from ``np.random.default_rng()`` are independent of it; see
-:mod:`jupyter_seed.default_rng_patch` and :func:`jupyter_seed.rng`.
+:mod:`jupyter_seed.seeding.default_rng_patch` and :func:`jupyter_seed.rng`.
 """
 
 from __future__ import annotations

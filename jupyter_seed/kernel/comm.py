@@ -4,7 +4,7 @@ Protocol 1 (docs/ARCHITECTURE.md, "Comm protocol"). The front end opens a comm
 to the target ``jupyter_seed``; the kernel answers with the full state, pushes it
 again after every change (whoever made it) and applies the front end's requests.
 Every request is checked against a fixed schema: seeds through
-:func:`~jupyter_seed.seeds.validate_seed`, modes from fixed sets. Nothing in a
+:func:`~jupyter_seed.seeding.seeds.validate_seed`, modes from fixed sets. Nothing in a
 message is ever executed.
 
 Threads: a comm handler may run on a subshell thread (JupyterLab's
@@ -23,8 +23,8 @@ from typing import Any
 
 import comm
 
-from .core import DETERMINISTIC_MODES, PER_CELL_MODES, PROTOCOL_VERSION, Seeder
-from .seeds import validate_seed
+from ..seeding.seeder import DETERMINISTIC_MODES, PER_CELL_MODES, PROTOCOL_VERSION, Seeder
+from ..seeding.seeds import validate_seed
 
 COMM_TARGET = "jupyter_seed"
 

@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .seeds import validate_seed
-from .sources.torch_source import CUBLAS_VALUE, CUBLAS_VAR
+from ..seeding.seeds import validate_seed
+from ..seeding.sources.torch_source import CUBLAS_VALUE, CUBLAS_VAR
 
 DEFAULT_NAME = "python3-seeded"
 

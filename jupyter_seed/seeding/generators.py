@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import get_seeder
+from .seeder import get_seeder
 
 _WORKER_SEED_TAG = 0x6A535744  # keeps worker streams apart from rng() streams
 

@@ -8,9 +8,9 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .cell_runner import run_cell_body
-from .core import Seeder
-from .seeds import entropy_seed, parse_seed_text
+from ..evidence.harness import run_cell_body
+from ..seeding.seeder import Seeder
+from ..seeding.seeds import entropy_seed, parse_seed_text
 
 
 def _seed_argument(text: str | None) -> int | None:
@@ -115,7 +115,7 @@ class SeedMagics(Magics):
         deterministic = "off" if args.no_deterministic else args.deterministic
         patch = True if args.patch_default_rng else (False if args.no_patch_default_rng else None)
         if seed is None and not args.random and per_cell is None and deterministic is None and patch is None:
-            from .status import StatusView  # deferred: html rendering is not needed at load
+            from ..views.status import StatusView  # deferred: html rendering is not needed at load
 
             return StatusView(self.seeder.state())
         if per_cell not in (None, "off") and seed is None and not args.random and self.seeder.seed is None:
@@ -185,7 +185,7 @@ class SeedMagics(Magics):
             return run_cell_body(self.shell, cell)
 
     def _check(self, cell: str, seed: int, runs: int, *, quiet: bool) -> Any:
-        from .cell_check import check_cell
+        from ..evidence.cell_check import check_cell
 
         try:
             report, last = check_cell(self.shell, self.seeder, cell, seed, runs)
@@ -200,7 +200,7 @@ class SeedMagics(Magics):
         return last.value
 
     def _sweep(self, args: Any, cell: str) -> Any:
-        from .sweeps import parse_seeds, sweep_cell
+        from ..evidence.sweeps import parse_seeds, sweep_cell
 
         for name in ("check", "random"):
             if getattr(args, name):

@@ -76,7 +76,7 @@ class NotebookItem(pytest.Item):
         except (NotebookCheckError, ValueError) as error:
             raise NotReproducible(f"could not run: {error}") from None
         if not report.ok:
-            raise NotReproducible(report.to_text())
+            raise NotReproducible(report.render("text"))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
         if isinstance(excinfo.value, NotReproducible):

@@ -1,0 +1,256 @@
+"""``%%seed --check``: run a cell K times from the same seed and say whether it reproduces.
+
+Each run's stdout, displayed data, new matplotlib figures, last expression value
+and the values of the names the cell assigns are recorded and compared with the
+first run exactly (:mod:`jupyter_seed.evidence.difference`). Before every run after the first,
+the names the cell touches are put back as they were before the check (one
+``copy.deepcopy`` of all of them together, so shared references stay shared): a
+cell that builds on its own previous run (``x += 1``, training a model in place)
+is then reported as *stateful*, and any difference left is real nondeterminism.
+The namespace after the check is the last run's.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .cell_names import CellNames, analyze_cell
+from .harness import NamespaceSnapshot, RunRecord, run_once
+from .difference import (
+    Difference,
+    first_difference,
+    mimebundle_difference,
+    normalize_text,
+    text_difference,
+    volatile_rules,
+)
+from ..seeding.seeder import Seeder
+
+Verdict = Literal["reproducible", "stateful", "nondeterministic", "failed"]
+
+
+# Call-name suffix → why it makes a run differ. ``/0`` means called without arguments.
+_VOLATILE_CALLS: tuple[tuple[str, str], ...] = (
+    (
+        "default_rng/0",
+        (
+            "numpy.random.default_rng() without a seed ignores %seed "
+            "(use jupyter_seed.rng() or `%seed --patch-default-rng`)"
+        ),
+    ),
+    ("RandomState/0", "numpy.random.RandomState() without a seed draws from OS entropy"),
+    ("random.Random/0", "random.Random() without a seed draws from OS entropy"),
+    ("SystemRandom", "random.SystemRandom draws from OS entropy and cannot be seeded"),
+    ("time.time", "time.time() changes between runs"),
+    ("time.time_ns", "time.time_ns() changes between runs"),
+    ("perf_counter", "time.perf_counter() changes between runs"),
+    ("monotonic", "time.monotonic() changes between runs"),
+    ("now", "datetime.now() changes between runs"),
+    ("utcnow", "datetime.utcnow() changes between runs"),
+    ("today", "date.today() changes between runs"),
+    ("os.urandom", "os.urandom() is OS entropy and cannot be seeded"),
+    ("uuid1", "uuid.uuid1() embeds the time"),
+    ("uuid4", "uuid.uuid4() is OS entropy and cannot be seeded"),
+    ("secrets.", "the secrets module is OS entropy and cannot be seeded"),
+    ("id/1", "id() is a memory address"),
+)
+
+
+def likely_causes(names: CellNames, *, patch_default_rng: bool, across_processes: bool = False) -> list[str]:
+    """Why runs of a cell with these calls may differ; ``across_processes``: runs in separate kernels."""
+    causes: list[str] = []
+    for call in names.calls:
+        bare = call.split("/")[0]
+        for pattern, cause in _VOLATILE_CALLS:
+            matches = (
+                call.endswith(pattern)
+                if "/" in pattern
+                else (
+                    bare == pattern
+                    or bare.endswith("." + pattern)
+                    or (pattern.endswith(".") and pattern in bare + ".")
+                )
+            )
+            if pattern == "default_rng/0" and patch_default_rng:
+                continue
+            if matches and cause not in causes:
+                causes.append(cause)
+    if across_processes and "hash/1" in names.calls:
+        causes.append("hash() of str/bytes changes between kernels unless PYTHONHASHSEED is set")
+    return causes
+
+
+def _framework_causes() -> list[str]:
+    causes = []
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            if not torch.are_deterministic_algorithms_enabled():
+                causes.append("torch is loaded without deterministic algorithms (`%seed --deterministic`)")
+        except Exception:  # noqa: BLE001, S110 - a half-imported torch
+            pass
+    if "tensorflow" in sys.modules:
+        try:
+            from tensorflow.python.framework import config as tf_config
+
+            if not tf_config.is_op_determinism_enabled():
+                causes.append("TensorFlow is loaded without op determinism (`%seed --deterministic`)")
+        except Exception:  # noqa: BLE001, S110 - private API moved: no cause to name
+            pass
+    return causes
+
+
+# ------------------------------------------------------------------- report
+@dataclass
+class CellCheckReport:
+    seed: int
+    runs: int
+    differences: list[tuple[int, Difference]]
+    stateful: list[str]
+    causes: list[str]
+    unrestorable: dict[str, str]
+    errors: list[str | None]
+    compared_names: list[str]
+
+    @property
+    def verdict(self) -> Verdict:
+        if all(self.errors) and len(set(self.errors)) == 1:
+            return "failed"
+        if self.differences:
+            return "stateful" if self.stateful and self.unrestorable else "nondeterministic"
+        return "stateful" if self.stateful else "reproducible"
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "reproducible"
+
+    def __str__(self) -> str:
+        what = "stdout, displays, figures, value" + (
+            f" and {', '.join(self.compared_names)}" if self.compared_names else ""
+        )
+        verdict = self.verdict
+        lines: list[str] = []
+        if verdict == "reproducible":
+            lines.append(f"Reproducible: {self.runs} runs under seed {self.seed} gave identical {what}.")
+        elif verdict == "failed":
+            lines.append(f"Every run under seed {self.seed} raised {self.errors[0]}.")
+        elif verdict == "nondeterministic":
+            lines.append(f"NOT reproducible: {self.runs} runs under seed {self.seed} differ.")
+        else:
+            lines.append(
+                f"STATEFUL: the cell depends on its own previous run (seed {self.seed}, {self.runs} runs)."
+            )
+        if self.differences:
+            by_run = dict(self.differences)
+            for run in range(2, self.runs + 1):
+                lines.append(f"  run {run} vs run 1: {by_run.get(run, 'identical')}")
+        for note in self.stateful:
+            lines.append(f"  stateful: {note}")
+        if verdict == "stateful" and not self.differences:
+            lines.append(
+                "  The check restored those names before every run and the runs agree; "
+                "running the cell again by hand will not repeat its result."
+            )
+        for name, error in self.unrestorable.items():
+            lines.append(f"  could not snapshot {name!r} ({error}); it was not restored between runs")
+        if self.differences and self.causes:
+            lines.append("  likely cause" + ("s" if len(self.causes) > 1 else "") + ":")
+            lines += [f"    - {cause}" for cause in self.causes]
+        return "\n".join(lines)
+
+
+# Only memory addresses: in one kernel a timestamp or duration that changes is the nondeterminism.
+_ADDRESSES = volatile_rules()[:1]
+
+
+def compare_runs(first: RunRecord, other: RunRecord) -> Difference | None:
+    if first.error_text != other.error_text:
+        return Difference("error", str(first.error_text), str(other.error_text))
+    found = text_difference(
+        normalize_text(first.stdout, _ADDRESSES), normalize_text(other.stdout, _ADDRESSES), "stdout"
+    )
+    if found is not None:
+        return found
+    if len(first.displayed) != len(other.displayed):
+        return Difference("number of displays", str(len(first.displayed)), str(len(other.displayed)))
+    for index, (a, b) in enumerate(zip(first.displayed, other.displayed), start=1):
+        found = mimebundle_difference(a, b, f"display {index}", rules=_ADDRESSES)
+        if found is not None:
+            return found
+    found = first_difference(first.figures, other.figures, "figures")
+    if found is not None:
+        return found
+    found = first_difference(first.value, other.value, "value")
+    if found is not None:
+        return found
+    for name in sorted(set(first.names) | set(other.names)):
+        if name not in first.names or name not in other.names:
+            return Difference(
+                name,
+                "assigned" if name in first.names else "not assigned",
+                "assigned" if name in other.names else "not assigned",
+            )
+        found = first_difference(first.names[name], other.names[name], name)
+        if found is not None:
+            return found
+    return None
+
+
+# -------------------------------------------------------------------- check
+def check_cell(
+    shell: Any, seeder: Seeder, cell: str, seed: int, runs: int = 2
+) -> tuple[CellCheckReport, RunRecord]:
+    """Run ``cell`` ``runs`` times under ``seed``; return the report and the last run.
+
+    The last run's outputs are shown as a normal run's would be; earlier runs are silent.
+    """
+    if runs < 2:
+        raise ValueError(f"--runs must be at least 2, got {runs}")
+    source = shell.transform_cell(cell)
+    names = analyze_cell(source)  # SyntaxError here, before anything ran
+    namespace = shell.user_ns
+    snapshot = NamespaceSnapshot(namespace, set(names.assigned | names.read))
+    read_only = {n for n in names.read - names.assigned if n in snapshot.saved}
+    stateful = [
+        f"reads {name!r} before assigning it"
+        for name in sorted(names.read_before_assigned)
+        if name in namespace
+    ]
+    records: list[RunRecord] = []
+    for index in range(runs):
+        last = index == runs - 1
+        if index > 0:
+            snapshot.restore(namespace)
+        record = run_once(
+            shell, cell, seeder.seeded(seed), assigned=names.assigned, show=last, keep_figures=last
+        )
+        if index == 0:
+            for name in sorted(read_only):
+                if (
+                    name in namespace
+                    and first_difference(snapshot.saved[name], namespace[name], name) is not None
+                ):
+                    stateful.append(f"changes {name!r} in place, which it also reads")
+        records.append(record)
+
+    differences = [
+        (k + 1, d)
+        for k, r in enumerate(records[1:], start=1)
+        if (d := compare_runs(records[0], r)) is not None
+    ]
+    causes = likely_causes(names, patch_default_rng=seeder.patch_default_rng)
+    if differences and not causes:
+        causes = _framework_causes()
+    report = CellCheckReport(
+        seed=seed,
+        runs=runs,
+        differences=differences,
+        stateful=stateful,
+        causes=causes,
+        unrestorable=snapshot.unrestorable,
+        errors=[r.error_text for r in records],
+        compared_names=sorted(records[-1].names),
+    )
+    return report, records[-1]

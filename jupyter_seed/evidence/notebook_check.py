@@ -1,0 +1,157 @@
+"""``jupyter-seed check NOTEBOOK.ipynb``: run a notebook K times and compare every code cell.
+
+The runs come from :mod:`.notebook_runner` (fresh kernels through nbclient);
+outputs are compared with :func:`.difference.outputs_difference`: images by
+decoded pixels, text after the volatile-text rules. The report's renderings
+(text, JSON, Markdown) live in :mod:`jupyter_seed.views.notebook_report`.
+
+Exit codes: 0 every cell reproduces, 1 some cell differs, 2 the notebook could
+not be run (missing file, bad JSON, a cell error, a timeout, bad arguments).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..seeding.seeds import validate_seed
+from .difference import Difference, outputs_difference, volatile_rules
+from .notebook_runner import NotebookCheckError, code_cells, execute_runs, load_notebook
+
+EXIT_REPRODUCIBLE = 0
+EXIT_DIFFERENT = 1
+EXIT_NOT_RUN = 2
+DEFAULT_SEED = 0
+Format = Literal["text", "json", "markdown"]
+
+__all__ = ["CellReport", "NotebookCheckError", "NotebookReport", "check_notebook"]
+
+
+# --------------------------------------------------------------------- report
+@dataclass
+class CellReport:
+    index: int
+    """1-based position of the cell in the notebook (markdown cells count)."""
+    cell_id: str | None
+    source: str
+    difference: Difference | None = None
+    run: int | None = None
+    """The run (2..K) that first differed from run 1."""
+    causes: list[str] = field(default_factory=list)
+
+    @property
+    def reproducible(self) -> bool:
+        return self.difference is None
+
+    @property
+    def first_line(self) -> str:
+        lines = self.source.strip().splitlines()
+        text = lines[0] if lines else ""
+        return text if len(text) <= 60 else text[:59] + "…"
+
+
+@dataclass
+class NotebookReport:
+    path: str
+    seed: int
+    per_cell: str
+    runs: int
+    seconds: float
+    cells: list[CellReport] = field(default_factory=list)
+
+    @property
+    def differing(self) -> list[CellReport]:
+        return [cell for cell in self.cells if not cell.reproducible]
+
+    @property
+    def ok(self) -> bool:
+        return not self.differing
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_REPRODUCIBLE if self.ok else EXIT_DIFFERENT
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"all {len(self.cells)} code cells reproduce"
+        return f"{len(self.differing)} of {len(self.cells)} code cells differ"
+
+    def render(self, format: Format) -> str:
+        from ..views.notebook_report import render
+
+        return render(self, format)
+
+
+# -------------------------------------------------------------------- check
+def check_notebook(
+    path: str | os.PathLike[str],
+    *,
+    seed: int = DEFAULT_SEED,
+    per_cell: str = "same",
+    runs: int = 2,
+    timeout: float | None = None,
+    ignore: Sequence[str] = (),
+    parallel: int | None = None,
+) -> NotebookReport:
+    """Run the notebook ``runs`` times under ``seed`` and compare every code cell's outputs.
+
+    Raises :class:`NotebookCheckError` (one line) when it cannot be run; bad arguments
+    raise ``ValueError`` before any kernel starts.
+    """
+    seed = validate_seed(seed)
+    if per_cell not in ("same", "derived"):
+        raise ValueError(f"--per-cell must be 'same' or 'derived', got {per_cell!r}")
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 2:
+        raise ValueError(f"--runs must be an integer of at least 2, got {runs!r}")
+    if parallel is not None and (isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1):
+        raise ValueError(f"--parallel must be a positive integer, got {parallel!r}")
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"--timeout must be a positive number of seconds, got {timeout!r}")
+    rules = volatile_rules(ignore)
+    notebook = load_notebook(path)
+    started = time.perf_counter()
+    executed = execute_runs(
+        notebook,
+        runs=runs,
+        seed=seed,
+        per_cell=per_cell,
+        cwd=str(Path(path).resolve().parent),
+        timeout=timeout,
+        parallel=parallel,
+    )
+    report = NotebookReport(str(path), seed, per_cell, runs, time.perf_counter() - started)
+    for index, cell in code_cells(notebook):
+        cell_report = CellReport(index, cell.get("id"), cell.source)
+        for run, other in enumerate(executed[1:], start=2):
+            # Copies carry the setup cell at 0, so notebook cell N (1-based) is cells[N] there.
+            found = outputs_difference(
+                executed[0].cells[index].outputs, other.cells[index].outputs, "", rules
+            )
+            if found is not None:
+                cell_report.difference = Difference(
+                    found.where.strip() or "outputs", found.first, found.second
+                )
+                cell_report.run = run
+                cell_report.causes = _likely_causes(cell.source)
+                break
+        report.cells.append(cell_report)
+    return report
+
+
+def _likely_causes(source: str) -> list[str]:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from .cell_check import likely_causes
+    from .cell_names import analyze_cell
+
+    try:
+        names = analyze_cell(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return []
+    return likely_causes(names, patch_default_rng="--patch-default-rng" in source, across_processes=True)
+
+

@@ -1,0 +1,6 @@
+"""The kernel edges: thin layers over the seeding core for an IPython kernel.
+
+Extension load/unload, the ``%seed`` magics, the per-cell hook, the toolbar's
+comm and the kernelspec installer. Each only parses, validates and prints; the
+seeder does the work.
+"""

@@ -1,0 +1,78 @@
+"""The notebook check's report as text (terminal), Markdown (CI summaries) and JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..evidence.notebook_check import Format, NotebookReport
+
+
+def to_text(report: NotebookReport) -> str:
+    lines = [
+        f"{report.path}: seed {report.seed}, per-cell {report.per_cell}, {report.runs} runs, {report.seconds:.1f} s"
+    ]
+    for cell in report.cells:
+        mark = "ok     " if cell.reproducible else "DIFFERS"
+        lines.append(f"  cell {cell.index:>3} {mark} {cell.first_line}")
+        if cell.difference is not None:
+            lines.append(f"               run {cell.run} vs run 1: {cell.difference}")
+            lines += [f"               likely cause: {cause}" for cause in cell.causes]
+    lines.append(f"Result: {report.summary()}.")
+    return "\n".join(lines)
+
+def to_markdown(report: NotebookReport) -> str:
+    def escape(text: str) -> str:
+        return text.replace("|", "\\|").replace("`", "'")
+
+    lines = [
+        f"### `{escape(report.path)}`: {report.summary()}",
+        "",
+        f"Seed {report.seed}, per-cell `{report.per_cell}`, {report.runs} runs, {report.seconds:.1f} s.",
+        "",
+        "| cell | status | source | first difference |",
+        "| ---: | --- | --- | --- |",
+    ]
+    for cell in report.cells:
+        status = "✅ reproduces" if cell.reproducible else "❌ differs"
+        detail = "" if cell.difference is None else f"run {cell.run} vs run 1: {cell.difference}"
+        if cell.causes:
+            detail += " (likely cause: " + "; ".join(cell.causes) + ")"
+        lines.append(f"| {cell.index} | {status} | `{escape(cell.first_line)}` | {escape(detail)} |")
+    return "\n".join(lines)
+
+def to_json(report: NotebookReport) -> str:
+    return json.dumps(
+        {
+            "notebook": report.path,
+            "seed": report.seed,
+            "per_cell": report.per_cell,
+            "runs": report.runs,
+            "seconds": round(report.seconds, 3),
+            "ok": report.ok,
+            "exit_code": report.exit_code,
+            "cells": [
+                {
+                    "index": cell.index,
+                    "id": cell.cell_id,
+                    "reproducible": cell.reproducible,
+                    "source": cell.source,
+                    "likely_causes": cell.causes,
+                    "difference": None
+                    if cell.difference is None
+                    else {
+                        "run": cell.run,
+                        "where": cell.difference.where,
+                        "first": cell.difference.first,
+                        "second": cell.difference.second,
+                    },
+                }
+                for cell in report.cells
+            ],
+        },
+        indent=2,
+    )
+
+def render(report: NotebookReport, format: Format) -> str:
+    return {"text": to_text, "json": to_json, "markdown": to_markdown}[format](report)
