@@ -1,11 +1,14 @@
 """Kernel side of the ``jupyter_seed`` comm: the toolbar's view of the seeder.
 
-Protocol 1 (docs/ARCHITECTURE.md, "Comm protocol"). The front end opens a comm
-to the target ``jupyter_seed``; the kernel answers with the full state, pushes it
-again after every change (whoever made it) and applies the front end's requests.
-Every request is checked against a fixed schema: seeds through
-:func:`~jupyter_seed.seeding.seeds.validate_seed`, modes from fixed sets. Nothing in a
-message is ever executed.
+The contract is ``protocol.schema.json`` (see :mod:`.protocol`). The front end
+opens a comm to the target ``jupyter_seed``; the kernel answers with the full
+state, pushes it again after every change (whoever made it) and applies the
+front end's requests. Requests are data checked against the schema; fixes come
+from a fixed set and run fixed code. Nothing in a message is ever executed.
+
+The kernel never opens a comm itself: a headless client (nbclient, nbconvert,
+papermill) would log that it has no handler for it. The front end notices
+``%load_ext`` in the kernel's iopub traffic and opens the comm then.
 
 Threads: a comm handler may run on a subshell thread (JupyterLab's
 ``commsOverSubshells``) or on the main thread while an async cell awaits. RNG
@@ -18,97 +21,48 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import comm
 
-from ..seeding.seeder import DETERMINISTIC_MODES, PER_CELL_MODES, PROTOCOL_VERSION, Seeder
-from ..seeding.seeds import validate_seed
+from ..seeding.errors import describe_error
+from ..seeding.seeder import Seeder
+from .protocol import COMM_TARGET, PROTOCOL_VERSION, ProtocolError, Request, one_line, parse_request
+from .risks import risks_of
 
-COMM_TARGET = "jupyter_seed"
-
-Request = dict[str, Any]
-
-# Request type -> {field: validator}. Exactly these fields plus ``protocol`` and ``type``.
-_FIELD_CHECKS: dict[str, Callable[[object], object]] = {
-    "seed": validate_seed,
-    "mode:per_cell": lambda value: _one_of(value, PER_CELL_MODES),
-    "mode:deterministic": lambda value: _one_of(value, DETERMINISTIC_MODES),
-}
-REQUEST_FIELDS: dict[str, dict[str, str]] = {
-    "get_state": {},
-    "set_seed": {"seed": "seed"},
-    "set_per_cell": {"mode": "mode:per_cell"},
-    "set_deterministic": {"mode": "mode:deterministic"},
-    "configure": {"seed": "seed", "per_cell": "mode:per_cell", "deterministic": "mode:deterministic"},
-}
+__all__ = ["COMM_TARGET", "FrontendComms", "ProtocolError", "parse_request", "state_payload"]
 
 
-MAX_ID_LENGTH = 64
+def state_payload(seeder: Seeder) -> dict[str, Any]:
+    """``seeder.state()`` plus the doctor's risks: the ``state`` of protocol 1."""
+    state = seeder.state()
+    state["risks"] = risks_of(state)
+    return state
 
 
-class ProtocolError(ValueError):
-    """A message that does not fit the schema; ``request`` and ``request_id`` when known."""
+def apply_fix(seeder: Seeder, fix: str) -> None:
+    """Apply one of the protocol's fixed fixes (``fixId`` in the schema)."""
+    if fix == "deterministic":
+        seeder.set_deterministic("strict")
+    elif fix == "patch_default_rng":
+        seeder.set_patch_default_rng(True)
+    elif fix == "per_cell":
+        seeder.set_per_cell("same")
+    elif fix == "kernelspec":
+        from .kernelspec import DEFAULT_NAME, install  # deferred: jupyter_client only when asked
 
-    def __init__(self, message: str, request: str | None = None, request_id: str | None = None) -> None:
-        super().__init__(message)
-        self.request = request
-        self.request_id = request_id
-
-
-def _one_of(value: object, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
-    return value
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(f"{type(error).__name__}: {error}".split())[:500]
+        install(name=DEFAULT_NAME, hash_seed=0, seed=seeder.seed, user=True)
+    else:
+        raise ValueError(f"unknown fix {fix!r}")
 
 
-def _is_request_id(value: object) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH
-
-
-def parse_request(data: object) -> Request:
-    """Validate a front-end message and return the request (without ``protocol``) or raise.
-
-    Every request may carry an ``id`` (1-64 characters) that the kernel's answer names.
-    """
-    if not isinstance(data, dict):
-        raise ProtocolError(f"message must be an object, got {type(data).__name__}")
-    kind = data.get("type")
-    request_name = kind if isinstance(kind, str) and kind in REQUEST_FIELDS else None
-    request_id = data["id"] if _is_request_id(data.get("id")) else None
-    protocol = data.get("protocol")
-    if type(protocol) is not int or protocol != PROTOCOL_VERSION:
-        raise ProtocolError(
-            f"unsupported protocol {protocol!r}, expected {PROTOCOL_VERSION}", request_name, request_id
-        )
-    if request_name is None:
-        raise ProtocolError(f"unknown request type {kind!r}", None, request_id)
-    if "id" in data and request_id is None:
-        raise ProtocolError(
-            f"{request_name}: id must be a string of 1 to {MAX_ID_LENGTH} characters", request_name
-        )
-    fields = REQUEST_FIELDS[request_name]
-    extra = sorted(set(data) - {"protocol", "type", "id"} - set(fields))
-    if extra:
-        raise ProtocolError(
-            f"{request_name}: unexpected field(s) {', '.join(map(str, extra))}", request_name, request_id
-        )
-    request: Request = {"type": request_name}
-    for name, check in fields.items():
-        if name not in data:
-            raise ProtocolError(f"{request_name}: missing field {name!r}", request_name, request_id)
-        try:
-            request[name] = _FIELD_CHECKS[check](data[name])
-        except (TypeError, ValueError) as error:
-            raise ProtocolError(f"{request_name}: {name}: {error}", request_name, request_id) from None
-    if request_id is not None:
-        request["id"] = request_id
-    return request
+def set_workers(seeder: Seeder, enabled: bool) -> None:
+    setter = getattr(seeder, "set_workers", None)
+    if setter is None:
+        raise ValueError("DataLoader worker seeding is not available in this jupyter-seed")
+    setter(enabled)
 
 
 class FrontendComms:
@@ -129,7 +83,7 @@ class FrontendComms:
         self._pending: list[tuple[Request, Any]] = []
         self._answered: list[str] = []  # ids of requests applied since the last push
         self._cells_running = 0
-        self._batch = False
+        self._held = 0  # > 0 while a batch of changes runs: one push at its end
 
     # ------------------------------------------------------------ lifecycle
     def add(self) -> None:
@@ -137,7 +91,6 @@ class FrontendComms:
         self.seeder.add_listener(self.push)
         self.shell.events.register("pre_run_cell", self._on_pre_run_cell)
         self.shell.events.register("post_run_cell", self._on_post_run_cell)
-        self._announce()
 
     def remove(self) -> None:
         events = self.shell.events
@@ -156,16 +109,6 @@ class FrontendComms:
             self._pending.clear()
         for opened in comms:
             opened.close()
-
-    def _announce(self) -> None:
-        """Tell front ends that are already watching this kernel that the target now exists.
-
-        A short-lived kernel-opened comm: each front end answers by opening its own.
-        """
-        announcement = comm.create_comm(
-            target_name=COMM_TARGET, data={"protocol": PROTOCOL_VERSION, "type": "hello"}
-        )
-        announcement.close()
 
     # --------------------------------------------------------------- comms
     def _on_open(self, opened: Any, message: dict[str, Any]) -> None:
@@ -192,7 +135,9 @@ class FrontendComms:
         try:
             request = parse_request(data)
         except ProtocolError as error:
-            self.log.warning("jupyter-seed: ignoring comm message that does not fit protocol 1: %s", error)
+            self.log.warning(
+                "jupyter-seed: ignoring comm message that does not fit protocol %d: %s", PROTOCOL_VERSION, error
+            )
             self._send_error(sender, error.request, error.request_id, str(error))
             return
         if request["type"] == "get_state":
@@ -222,6 +167,15 @@ class FrontendComms:
             # A cell that ran on a subshell finished: let the main thread apply the queue.
             self._io_loop.add_callback(self.apply_pending)
 
+    @contextmanager
+    def holding_pushes(self) -> Iterator[None]:
+        """Changes inside the block push nothing; the caller pushes once after it."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+
     def apply_pending(self) -> None:
         """Apply queued requests, in order, if this is the main thread and no cell runs."""
         if not self._can_apply_now():
@@ -230,38 +184,40 @@ class FrontendComms:
             queued, self._pending = self._pending, []
         if not queued:
             return
-        self._batch = True
-        try:
+        with self.holding_pushes():
             for request, sender in queued:
-                self._apply(request, sender, push=False)
-        finally:
-            self._batch = False
+                self._apply(request, sender)
         self.push()
 
-    def _apply(self, request: Request, sender: Any, *, push: bool = True) -> None:
+    def _apply(self, request: Request, sender: Any) -> None:
         """Change the seeder (main thread only); errors go back to the sender, state unchanged."""
         kind = request["type"]
-        batch, self._batch = self._batch, True
-        try:
-            if kind == "set_seed":
-                self.seeder.seed_everything(request["seed"])
-            elif kind == "set_per_cell":
-                self.seeder.set_per_cell(request["mode"])
-            elif kind == "set_deterministic":
-                self.seeder.set_deterministic(request["mode"])
-            elif kind == "configure":
-                self.seeder.seed_everything(request["seed"], deterministic=request["deterministic"])
-                self.seeder.set_per_cell(request["per_cell"])
-        except Exception as error:  # noqa: BLE001 - any refusal is answered, never raised into the kernel
-            self._send_error(sender, kind, request.get("id"), _one_line(error))
-        else:
-            if "id" in request:
-                with self._lock:
-                    self._answered.append(request["id"])
-        finally:
-            self._batch = batch
-        if push:
-            self.push()
+        with self.holding_pushes():
+            try:
+                self._change(request)
+            except Exception as error:  # noqa: BLE001 - any refusal is answered, never raised into the kernel
+                self._send_error(sender, kind, request.get("id"), describe_error(error))
+            else:
+                if "id" in request:
+                    with self._lock:
+                        self._answered.append(request["id"])
+        self.push()
+
+    def _change(self, request: Request) -> None:
+        kind = request["type"]
+        if kind == "set_seed":
+            self.seeder.seed_everything(request["seed"])
+        elif kind == "set_per_cell":
+            self.seeder.set_per_cell(request["mode"])
+        elif kind == "set_deterministic":
+            self.seeder.set_deterministic(request["mode"])
+        elif kind == "configure":
+            self.seeder.seed_everything(request["seed"], deterministic=request["deterministic"])
+            self.seeder.set_per_cell(request["per_cell"])
+        elif kind == "apply_fix":
+            apply_fix(self.seeder, request["fix"])
+        elif kind == "set_workers":
+            set_workers(self.seeder, request["enabled"])
 
     # ------------------------------------------------------------- output
     def _payload(self, answered: list[str]) -> dict[str, Any]:
@@ -280,14 +236,14 @@ class FrontendComms:
         # reading is harmless, but a dict can change size mid-iteration, so retry.
         for _ in range(3):
             try:
-                return self.seeder.state()
+                return state_payload(self.seeder)
             except RuntimeError:
                 continue
-        return self.seeder.state()
+        return state_payload(self.seeder)
 
     def push(self) -> None:
         """Send the full state to every open comm (the seeder's listener)."""
-        if self._batch:
+        if self._held:
             return
         with self._lock:
             comms = list(self._comms)
@@ -308,6 +264,6 @@ class FrontendComms:
                 "type": "error",
                 "request": request,
                 "id": request_id,
-                "message": message,
+                "message": one_line(message),
             }
         )

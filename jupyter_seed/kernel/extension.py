@@ -1,7 +1,7 @@
 """IPython extension entry points: load and unload are exact mirrors.
 
 Load registers the ``%seed`` magics, one ``pre_run_cell`` callback and the
-toolbar's comm target (:mod:`.frontend_comm`), and marks the seeder as driven by
+toolbar's comm target (:mod:`.comm`), and marks the seeder as driven by
 this shell; unload removes exactly those, plus the import
 hook and patches the seeder added while the extension was in use.
 """
