@@ -1,4 +1,4 @@
-"""Third-party sources through the ``jupyter_seed.seeding.sources`` entry-point group."""
+"""Third-party sources through the ``jupyter_seed.sources`` entry-point group."""
 
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ def make_distribution(root: Path, name: str, entry_points: str) -> None:
 def test_entry_point_source_is_seeded_restored_and_reported(tmp_path: Path) -> None:
     (tmp_path / "counter_plugin.py").write_text(PLUGIN)
     (tmp_path / "counterlib.py").write_text("value = None\n")
-    make_distribution(tmp_path, "counter_plugin", "[jupyter_seed.seeding.sources]\ncounter = counter_plugin:CounterSource\n")
-    make_distribution(tmp_path, "broken_plugin", "[jupyter_seed.seeding.sources]\nbroken = no_such_module:Nothing\n")
+    make_distribution(tmp_path, "counter_plugin", "[jupyter_seed.sources]\ncounter = counter_plugin:CounterSource\n")
+    make_distribution(tmp_path, "broken_plugin", "[jupyter_seed.sources]\nbroken = no_such_module:Nothing\n")
     out = run_python(
         """
         import json, jupyter_seed
