@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .seeding.seeder import SeedReport, get_seeder
-from .seeding.generators import jax_key, rng, torch_generator, worker_init_fn
+from .seeding.generators import jax_key, rng, torch_generator
+from .seeding.workers import worker_init_fn
 from .seeding.seeds import MAX_SEED, derive_seed
 from .seeding.sources import RandomSource
 
@@ -26,7 +28,9 @@ __all__ = [
     "derive_seed",
     "jax_key",
     "load_ipython_extension",
+    "load_state",
     "rng",
+    "save_state",
     "seed_everything",
     "seeded",
     "state",
@@ -37,14 +41,41 @@ __all__ = [
 ]
 
 
-def seed_everything(seed: int, *, deterministic: bool | str | None = None) -> SeedReport:
+def seed_everything(
+    seed: int, *, deterministic: bool | str | None = None, workers: bool | None = None
+) -> SeedReport:
     """Seed every loaded random source with ``seed`` (an int in ``[0, 2**32-1]``).
 
     Sources imported later are seeded when they are imported. ``deterministic``:
     ``None`` leaves the mode alone, ``True``/``"strict"`` or ``"warn"`` switch the
-    frameworks' deterministic algorithms on, ``False``/``"off"`` switch them off.
+    frameworks' deterministic algorithms on, ``False``/``"off"`` switch them off;
+    what cannot take effect is listed in the report's ``warnings``. ``workers``:
+    ``True`` gives every DataLoader created afterwards without its own
+    ``worker_init_fn``/``generator`` ours, ``False`` stops, ``None`` leaves it alone.
     """
-    return get_seeder().seed_everything(seed, deterministic=deterministic)
+    return get_seeder().seed_everything(seed, deterministic=deterministic, workers=workers)
+
+
+def save_state(path: str | os.PathLike[str]) -> list[str]:
+    """Write every loaded source's full generator state to ``path`` (NumPy ``.npz``, no pickle).
+
+    Returns the names of the sources saved. CUDA states are saved only when CUDA
+    is initialised.
+    """
+    from .seeding.checkpoint import save_state as save
+
+    return save(path)
+
+
+def load_state(path: str | os.PathLike[str]) -> list[str]:
+    """Restore the generator states written by :func:`save_state`, all of them or none.
+
+    Refuses (``ValueError``, one line) a corrupt file, a file from another
+    version of a framework, or one naming a framework that is not loaded.
+    """
+    from .seeding.checkpoint import load_state as load
+
+    return load(path)
 
 
 def seeded(seed: int) -> AbstractContextManager[SeedReport]:
@@ -53,8 +84,13 @@ def seeded(seed: int) -> AbstractContextManager[SeedReport]:
 
 
 def state() -> dict[str, Any]:
-    """A JSON-serialisable snapshot of the seeding state (see docs/ARCHITECTURE.md)."""
-    return get_seeder().state()
+    """A JSON-serialisable snapshot of the seeding state (see docs/ARCHITECTURE.md).
+
+    ``protocol`` names the toolbar protocol version the snapshot fits.
+    """
+    from .kernel.protocol import PROTOCOL_VERSION  # the contract lives with the comm
+
+    return {"protocol": PROTOCOL_VERSION, **get_seeder().state()}
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -10,19 +10,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .._version import __version__
+from .boundary import describe_source, is_installed, is_loaded, note_lines
 from .default_rng_patch import DefaultRngPatch
+from .errors import describe_error
 from .import_hook import PostImportFinder
+from .modes import PerCellMode, normalize_deterministic, normalize_per_cell
 from .seeds import derive_seed, validate_seed
 from .sources import DeterministicMode, RandomSource, builtin_sources, entry_point_sources
+from .workers import DataLoaderPatch
 
-PerCellMode = Literal["off", "same", "derived"]
-PER_CELL_MODES: tuple[PerCellMode, ...] = ("off", "same", "derived")
-DETERMINISTIC_MODES: tuple[DeterministicMode, ...] = ("off", "strict", "warn")
-PROTOCOL_VERSION = 1
 NUMPY_RANDOM = "numpy.random"
 
 
@@ -34,6 +34,8 @@ class SeedReport:
     seeded: tuple[str, ...]
     failed: dict[str, str] = field(default_factory=dict)
     on_import: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """What deterministic mode could not switch on, one line each."""
 
     @property
     def ok(self) -> bool:
@@ -45,31 +47,7 @@ class SeedReport:
             text += f"; {', '.join(self.on_import)} will be seeded on import"
         if self.failed:
             text += "; FAILED: " + ", ".join(f"{name} ({error})" for name, error in self.failed.items())
-        return text + "."
-
-
-def normalize_deterministic(value: object) -> DeterministicMode:
-    if value is True:
-        return "strict"
-    if value is False:
-        return "off"
-    if isinstance(value, str) and value in DETERMINISTIC_MODES:
-        return value  # type: ignore[return-value]
-    raise ValueError(f"deterministic must be True, False, 'strict', 'warn' or 'off', got {value!r}")
-
-
-def normalize_per_cell(value: object) -> PerCellMode:
-    if value is True:
-        return "same"
-    if value is False or value is None:
-        return "off"
-    if isinstance(value, str) and value in PER_CELL_MODES:
-        return value  # type: ignore[return-value]
-    raise ValueError(f"per-cell mode must be 'same', 'derived' or 'off', got {value!r}")
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+        return text + "." + "".join(f"\nwarning: {warning}" for warning in self.warnings)
 
 
 class Seeder:
@@ -86,6 +64,8 @@ class Seeder:
         self.deterministic: DeterministicMode = "off"
         self.patch_default_rng = False
         self.extension_loaded = False
+        self.workers = False
+        self._workers = DataLoaderPatch()
         self._seeded_with: dict[str, int] = {}
         self._errors: dict[str, str] = {}
         self._deterministic_warnings: dict[str, list[str]] = {}
@@ -108,7 +88,7 @@ class Seeder:
         return self._sources
 
     def _loaded_sources(self) -> list[RandomSource]:
-        return [source for source in self.sources if source.is_loaded()]
+        return [source for source in self.sources if is_loaded(source)]
 
     def _ensure_import_hook(self) -> None:
         if self._import_hook is None:
@@ -131,19 +111,24 @@ class Seeder:
             try:
                 listener()
             except Exception as error:  # noqa: BLE001 - a front end must not break seeding
-                print(f"jupyter-seed: state listener failed: {_describe(error)}", file=sys.stderr)
+                print(f"jupyter-seed: state listener failed: {describe_error(error)}", file=sys.stderr)
 
     # ---------------------------------------------------------------- seeding
     def seed_everything(
-        self, seed: object, *, deterministic: object = None, origin: str = "user"
+        self, seed: object, *, deterministic: object = None, workers: object = None, origin: str = "user"
     ) -> SeedReport:
         value = validate_seed(seed)
         mode = None if deterministic is None else normalize_deterministic(deterministic)
+        if workers is not None:
+            _validate_workers(workers)
+        warnings: list[str] = []
         if mode is not None:
-            self._set_deterministic(mode)
+            warnings = self._set_deterministic(mode)
         self.seed = value
         self.seed_origin = origin
-        report = self._apply(value)
+        report = replace(self._apply(value), warnings=tuple(warnings))
+        if workers is not None:
+            self._set_workers(bool(workers))
         self._ensure_import_hook()
         self._notify()
         return report
@@ -156,7 +141,7 @@ class Seeder:
         seeded = tuple(s.name for s in live if s.name not in self._errors)
         failed = {s.name: self._errors[s.name] for s in live if s.name in self._errors}
         on_import = tuple(
-            s.name for s in sources if not s.is_loaded() and s.has_global_state and s.is_installed()
+            s.name for s in sources if s.has_global_state and not is_loaded(s) and is_installed(s)
         )
         return SeedReport(seed, seeded, failed, on_import)
 
@@ -165,26 +150,32 @@ class Seeder:
         # added, so the per-cell hot path keys a cached list on those two sizes.
         key = (len(sys.modules), len(self._sources))
         if key != self._live_key:
-            self._live = [s for s in self._sources if s.has_global_state and s.is_loaded()]
+            self._live = [s for s in self._sources if s.has_global_state and is_loaded(s)]
             self._live_key = key
         return self._live
 
     def reseed(self, seed: int) -> None:
-        """Hot path for the per-cell hook: no report, no listeners, no allocation to speak of."""
+        """Hot path for the per-cell hook: no report, no listeners, no allocation to speak of.
+
+        Restarts :meth:`rng`'s stream count: the k-th ``rng()`` after a reseed is stream k.
+        """
+        self._seed_live_sources(seed)
+        self._rng_counter = 0
+
+    def _seed_live_sources(self, seed: int) -> None:
         errors = self._errors
         seeded_with = self._seeded_with
         for source in self._live_seedable():
             try:
                 source.seed(seed)
             except Exception as error:  # noqa: BLE001
-                errors[source.name] = _describe(error)
+                errors[source.name] = describe_error(error)
                 seeded_with.pop(source.name, None)
             else:
                 seeded_with[source.name] = seed
                 if errors:
                     errors.pop(source.name, None)
         self.applied_seed = seed
-        self._rng_counter = 0
 
     def before_cell(self, cell_id: str | None, raw_cell: str) -> None:
         """Reseed for the cell about to run, according to the per-cell mode."""
@@ -204,15 +195,7 @@ class Seeder:
                 self.reseed(derived)
             self._hook_error = None
         except Exception as error:  # noqa: BLE001 - never break the user's cell
-            self._hook_error = _describe(error)
-
-    def cell_seed(self, cell_id: str | None, raw_cell: str = "") -> int | None:
-        """The seed the per-cell hook applies before this cell (``None`` when off)."""
-        if self.seed is None or self.per_cell == "off":
-            return None
-        if self.per_cell == "same":
-            return self.seed
-        return derive_seed(self.seed, cell_id if cell_id else raw_cell)
+            self._hook_error = describe_error(error)
 
     # ----------------------------------------------------------- configuration
     def set_per_cell(self, mode: object) -> None:
@@ -235,17 +218,31 @@ class Seeder:
         for source in self.sources:
             notes: list[str] = []
             try:
-                notes += source.prepare_deterministic(mode)
-                if source.is_loaded():
-                    notes += source.apply_deterministic(mode)
+                notes += note_lines(source.prepare_deterministic(mode))
+                if is_loaded(source):
+                    notes += note_lines(source.apply_deterministic(mode))
             except Exception as error:  # noqa: BLE001
-                notes.append(f"{source.name}: deterministic mode failed: {_describe(error)}")
+                notes.append(f"{source.name}: deterministic mode failed: {describe_error(error)}")
             if notes:
                 self._deterministic_warnings[source.name] = notes
             else:
                 self._deterministic_warnings.pop(source.name, None)
             warnings += notes
         return warnings
+
+    def set_workers(self, enabled: object) -> None:
+        """Give DataLoaders created from now on our ``worker_init_fn`` and ``generator``."""
+        _validate_workers(enabled)
+        self._set_workers(bool(enabled))
+        self._ensure_import_hook()
+        self._notify()
+
+    def _set_workers(self, enabled: bool) -> None:
+        self.workers = enabled
+        if enabled:
+            self._workers.install()  # waits for torch's import when torch is not loaded yet
+        else:
+            self._workers.uninstall()
 
     def set_patch_default_rng(self, enabled: object) -> None:
         if not isinstance(enabled, bool):
@@ -266,28 +263,33 @@ class Seeder:
         draws from NumPy's global stream and importing TensorFlow from Python's,
         so this makes the streams equal to seeding after all the imports.
         """
+        for source in self.sources:
+            if source.module == module:
+                self._source_imported(source)
         try:
-            for source in self.sources:
-                if source.module != module:
-                    continue
-                on_import = getattr(source, "on_import", None)
-                if on_import is not None:
-                    on_import()
-                if self.deterministic != "off":
-                    try:
-                        notes = source.apply_deterministic(self.deterministic)
-                    except Exception as error:  # noqa: BLE001
-                        notes = [f"{source.name}: deterministic mode failed: {_describe(error)}"]
-                    if notes:
-                        self._deterministic_warnings[source.name] = notes
             self._live_key = (-1, -1)
             if self.applied_seed is not None:
-                self.reseed(self.applied_seed)
+                # Not reseed(): an import is not a new seed, so rng()'s count goes on.
+                self._seed_live_sources(self.applied_seed)
             if module == NUMPY_RANDOM and self.patch_default_rng:
                 self._default_rng.install(sys.modules[NUMPY_RANDOM])
         except Exception as error:  # noqa: BLE001 - never break the user's import
-            self._hook_error = f"after importing {module}: {_describe(error)}"
+            self._hook_error = f"after importing {module}: {describe_error(error)}"
         self._notify()
+
+    def _source_imported(self, source: RandomSource) -> None:
+        try:
+            source.on_import()
+        except Exception as error:  # noqa: BLE001 - never break the user's import
+            self._hook_error = f"after importing {source.module}: {describe_error(error)}"
+        if self.deterministic == "off":
+            return
+        try:
+            notes = note_lines(source.apply_deterministic(self.deterministic))
+        except Exception as error:  # noqa: BLE001
+            notes = [f"{source.name}: deterministic mode failed: {describe_error(error)}"]
+        if notes:
+            self._deterministic_warnings[source.name] = notes
 
     # ------------------------------------------------------ scoped seeding
     @contextmanager
@@ -304,7 +306,7 @@ class Seeder:
                 try:
                     snapshots[source.name] = source.get_state()
                 except Exception as error:  # noqa: BLE001
-                    self._errors[source.name] = f"state snapshot failed: {_describe(error)}"
+                    self._errors[source.name] = f"state snapshot failed: {describe_error(error)}"
         saved = (self.applied_seed, self._rng_counter, dict(self._seeded_with), dict(self._errors))
         try:
             yield self._apply(value)
@@ -315,13 +317,13 @@ class Seeder:
                     try:
                         source.set_state(snapshots[source.name])
                     except Exception as error:  # noqa: BLE001
-                        self._errors[source.name] = f"state restore failed: {_describe(error)}"
+                        self._errors[source.name] = f"state restore failed: {describe_error(error)}"
                 elif source.name not in before and source.has_global_state and self.applied_seed is not None:
                     # Imported inside the block: give it what an import outside would have.
                     try:
                         source.seed(self.applied_seed)
                     except Exception as error:  # noqa: BLE001
-                        self._errors[source.name] = _describe(error)
+                        self._errors[source.name] = describe_error(error)
                     else:
                         self._seeded_with[source.name] = self.applied_seed
 
@@ -335,12 +337,14 @@ class Seeder:
         """A new ``numpy.random.Generator``; the k-th call after a reseed is stream k."""
         if self.applied_seed is None:
             raise RuntimeError("no active seed: run `%seed N` or jupyter_seed.seed_everything(N) first")
-        import numpy as np
+        # Importing numpy.random for the first time runs the import hook, which
+        # reseeds: take the stream index only once that has happened.
+        import numpy.random as np_random
 
         index = self._rng_counter
         self._rng_counter += 1
-        sequence = np.random.SeedSequence(self.applied_seed, spawn_key=(index,))
-        return np.random.Generator(np.random.PCG64(sequence))
+        sequence = np_random.SeedSequence(self.applied_seed, spawn_key=(index,))
+        return np_random.Generator(np_random.PCG64(sequence))
 
     # ------------------------------------------------------------- unload
     def detach(self) -> None:
@@ -348,14 +352,19 @@ class Seeder:
         if self._import_hook is not None:
             self._import_hook.uninstall()
         self._default_rng.uninstall()
+        self._workers.uninstall()
+        self.workers = False
         for source in self._sources:
             try:
                 source.detach()
             except Exception as error:  # noqa: BLE001
-                print(f"jupyter-seed: detaching {source.name} failed: {_describe(error)}", file=sys.stderr)
+                print(f"jupyter-seed: detaching {source.name} failed: {describe_error(error)}", file=sys.stderr)
         self.seed = self.seed_origin = self.applied_seed = None
         self.per_cell = "off"
+        self.deterministic = "off"
         self.patch_default_rng = False
+        self._deterministic_warnings.clear()
+        self._hook_error = None
         self._seeded_with.clear()
         self._derived_cache.clear()
         self._rng_counter = 0
@@ -367,32 +376,12 @@ class Seeder:
         sources = []
         warnings: list[str] = []
         for source in self.sources:
-            loaded = source.is_loaded()
-            entry: dict[str, Any] = {
-                "name": source.name,
-                "label": source.label,
-                "loaded": loaded,
-                "version": None,
-                "seeded": False,
-                "seeded_with": None,
-                "global_state": source.has_global_state,
-                "determinism": {},
-                "error": self._errors.get(source.name),
-            }
-            if loaded:
-                try:
-                    entry["version"] = source.version()
-                    last = self._seeded_with.get(source.name)
-                    if source.has_global_state:
-                        reported = source.read_seed(last)
-                        entry["seeded_with"] = _json_int(reported)
-                        entry["seeded"] = last is not None and reported == last
-                    entry["determinism"] = {k: _json_scalar(v) for k, v in source.determinism().items()}
-                    warnings += source.warnings()
-                except Exception as error:  # noqa: BLE001
-                    entry["error"] = entry["error"] or f"status failed: {_describe(error)}"
-            warnings += self._deterministic_warnings.get(source.name, [])
+            entry, notes = describe_source(
+                source, last_seeded=self._seeded_with.get(source.name), error=self._errors.get(source.name)
+            )
             sources.append(entry)
+            warnings += notes
+            warnings += self._deterministic_warnings.get(source.name, [])
         numpy_loaded = NUMPY_RANDOM in sys.modules
         if numpy_loaded and self.seed is not None and not self.patch_default_rng:
             warnings.append(
@@ -404,7 +393,6 @@ class Seeder:
         for name, problem in self._plugin_errors.items():
             warnings.append(f"source plugin {name!r} skipped: {problem}")
         return {
-            "protocol": PROTOCOL_VERSION,
             "version": __version__,
             "extension_loaded": self.extension_loaded,
             "seed": self.seed,
@@ -413,23 +401,16 @@ class Seeder:
             "per_cell": self.per_cell,
             "deterministic": self.deterministic,
             "patch_default_rng": self.patch_default_rng,
+            "workers": self.workers,
             "sources": sources,
             "failed": sorted(self._errors),
             "warnings": warnings,
         }
 
 
-def _json_int(value: object) -> int | None:
-    try:
-        return None if value is None else int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
-
-
-def _json_scalar(value: object) -> bool | int | float | str | None:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
+def _validate_workers(value: object) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"workers must be True or False, got {value!r}")
 
 
 _seeder = Seeder()

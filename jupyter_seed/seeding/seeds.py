@@ -7,36 +7,64 @@ from __future__ import annotations
 
 import operator
 
+from .errors import short_int, short_text
+
 MAX_SEED = 2**32 - 1
 """Largest accepted seed. NumPy's legacy seeding is the narrowest common range."""
 
 DERIVATION_TAG = b"jupyter-seed/cell/v1"
 
 
-def validate_seed(value: object, *, name: str = "seed") -> int:
-    """Return ``value`` as an ``int`` in ``[0, MAX_SEED]`` or raise.
+class InvalidSeedError(ValueError):
+    """A seed out of range or unreadable; always a one-line message."""
 
-    ``bool`` and ``str`` are refused with :class:`TypeError` even though Python
+
+class SeedTypeError(InvalidSeedError, TypeError):
+    """A seed of the wrong type. Also a ``ValueError``, so ``except ValueError`` catches every bad seed."""
+
+
+def _echo(value: object) -> str:
+    """A short, one-line rendering of what the caller passed, even for hostile objects."""
+    if isinstance(value, int):
+        return short_int(value)
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not replace our error
+        text = f"<{type(value).__name__}>"
+    return short_text(" ".join(text.split()))
+
+
+def validate_seed(value: object, *, name: str = "seed") -> int:
+    """Return ``value`` as an ``int`` in ``[0, MAX_SEED]`` or raise :class:`InvalidSeedError`.
+
+    ``bool`` and ``str`` are refused with :class:`SeedTypeError` even though Python
     could coerce them: ``seed_everything(True)`` or ``seed_everything("7")`` is
     almost always a bug in the caller. Floats are refused for the same reason.
     """
     if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    seed = operator.index(value)  # type: ignore[arg-type]
+        raise SeedTypeError(f"{name} must be an integer, got {type(value).__name__} {_echo(value)}")
+    try:
+        seed = operator.index(value)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - a third-party __index__ may raise anything
+        raise SeedTypeError(f"{name} must be an integer, got {type(value).__name__} {_echo(value)}") from None
     if not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"{name} must be an integer in [0, {MAX_SEED}], got {seed}")
+        raise InvalidSeedError(f"{name} must be an integer in [0, {MAX_SEED}], got {_echo(seed)}")
     return seed
 
 
-def parse_seed_text(text: str) -> int:
+def parse_seed_text(text: object) -> int:
     """Parse a seed typed by a person (magic argument, CLI flag)."""
+    if not isinstance(text, str):
+        raise SeedTypeError(f"seed must be given as text, got {type(text).__name__} {_echo(text)}")
     stripped = text.strip()
-    try:
-        value = int(stripped, 10)
-    except ValueError:
-        raise ValueError(
-            f"seed must be an integer in [0, {MAX_SEED}], got {text!r}"
-        ) from None
+    value = None
+    if len(stripped) <= 2 * len(str(MAX_SEED)):  # bounded: int() on a huge text is slow or refused
+        try:
+            value = int(stripped, 10)
+        except ValueError:
+            pass
+    if value is None:
+        raise InvalidSeedError(f"seed must be an integer in [0, {MAX_SEED}], got {_echo(text)}")
     return validate_seed(value)
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
-from .base import DeterministicMode, Flags, RandomSource
+from ..errors import describe_error
+from .base import DeterministicMode, Flags, RandomSource, check_source
 from .hashseed_source import HashSeedSource
 from .jax_source import JaxSource
 from .keras_source import KerasSource
@@ -82,15 +83,12 @@ def entry_point_sources(taken: set[str]) -> tuple[list[RandomSource], dict[str, 
     errors: dict[str, str] = {}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         try:
-            factory = entry.load()
-            source = factory()
-            if not isinstance(source, RandomSource):
-                raise TypeError(f"{entry.value} did not produce a RandomSource")
-            if not source.name or source.name in taken:
-                raise ValueError(f"source name {source.name!r} is empty or already taken")
+            source = check_source(entry.load()())
+            if source.name in taken:
+                raise ValueError(f"source name {source.name!r} is already taken")
         except Exception as error:  # noqa: BLE001 - a plugin must not break seeding
-            errors[entry.name] = f"{type(error).__name__}: {error}"
-            print(f"jupyter-seed: source plugin {entry.name!r} skipped: {error}", file=sys.stderr)
+            errors[entry.name] = describe_error(error)
+            print(f"jupyter-seed: source plugin {entry.name!r} skipped: {errors[entry.name]}", file=sys.stderr)
             continue
         taken.add(source.name)
         sources.append(source)

@@ -9,7 +9,9 @@ imported (the import hook calls them right after the import finishes).
 
 from __future__ import annotations
 
+import os
 import sys
+from functools import cached_property
 from typing import Any, Literal
 
 DeterministicMode = Literal["off", "strict", "warn"]
@@ -34,12 +36,10 @@ class RandomSource:
 
     def is_installed(self) -> bool:
         """Whether the library could be imported (asked without importing it, once)."""
-        installed = self.__dict__.get("_installed")
-        if installed is None:
-            installed = self.__dict__["_installed"] = self._find_installed()
-        return installed  # type: ignore[no-any-return]
+        return self._installed
 
-    def _find_installed(self) -> bool:
+    @cached_property
+    def _installed(self) -> bool:
         if self.module is None:
             return True
         top_level = self.module.partition(".")[0]
@@ -90,26 +90,50 @@ class RandomSource:
         """What cannot be fixed at run time, stated plainly for the status."""
         return []
 
+    def on_import(self) -> None:
+        """Called right after :attr:`module` finished importing, before the reseed."""
+
     def detach(self) -> None:
-        """Undo any patch the adapter applied to its library (extension unload)."""
+        """Put back every patch, flag and variable the adapter changed (extension unload).
+
+        Generator states are not put back: the user's draws since then are theirs.
+        """
+
+
+def check_source(source: object) -> RandomSource:
+    """Refuse a source whose identity the seeder relies on is malformed (one-line error).
+
+    The rest of what a source says is checked on every read, in
+    :mod:`jupyter_seed.seeding.boundary`.
+    """
+    if not isinstance(source, RandomSource):
+        raise TypeError(f"expected a RandomSource, got {type(source).__name__}")
+    name, module, has_state = source.name, source.module, source.has_global_state
+    if type(name) is not str or not name.strip() or len(name) > 100:
+        raise TypeError(f"source name must be a non-empty str of at most 100 characters, got {type(name).__name__}")
+    if module is not None and type(module) is not str:
+        raise TypeError(f"source {name!r}: module must be a str or None, got {type(module).__name__}")
+    if type(has_state) is not bool:
+        raise TypeError(f"source {name!r}: has_global_state must be a bool, got {type(has_state).__name__}")
+    return source
 
 
 class EnvironmentVariables:
-    """Sets env vars and puts back exactly what was there before."""
+    """Sets env vars and puts back exactly what was there before the first change."""
 
     def __init__(self) -> None:
         self._saved: dict[str, str | None] = {}
 
     def set(self, name: str, value: str) -> None:
-        import os
-
         if name not in self._saved:
             self._saved[name] = os.environ.get(name)
         os.environ[name] = value
 
-    def restore(self, name: str) -> None:
-        import os
+    def value_before(self, name: str) -> str | None:
+        """The value ``name`` had before we first changed it (its current value if we did not)."""
+        return self._saved[name] if name in self._saved else os.environ.get(name)
 
+    def restore(self, name: str) -> None:
         if name not in self._saved:
             return
         previous = self._saved.pop(name)
@@ -118,5 +142,6 @@ class EnvironmentVariables:
         else:
             os.environ[name] = previous
 
-    def is_ours(self, name: str) -> bool:
-        return name in self._saved
+    def restore_all(self) -> None:
+        for name in list(self._saved):
+            self.restore(name)

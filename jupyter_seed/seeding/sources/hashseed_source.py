@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import cache
 from typing import Any
 
-from .base import Flags, RandomSource
+from .base import EnvironmentVariables, Flags, RandomSource
 
 VAR = "PYTHONHASHSEED"
-_UNKNOWN = object()
-_startup_value: Any = _UNKNOWN
 
 
+@cache
 def startup_hash_seed() -> str | None:
     """The ``PYTHONHASHSEED`` this interpreter started with (``None``: random)."""
-    global _startup_value
-    if _startup_value is _UNKNOWN:
-        _startup_value = _read_startup_environment().get(VAR)
-    return _startup_value  # type: ignore[no-any-return]
+    return _read_startup_environment().get(VAR)
 
 
 def _read_startup_environment() -> dict[str, str]:
@@ -48,13 +45,19 @@ class HashSeedSource(RandomSource):
     label = "PYTHONHASHSEED (child processes)"
     module = None
 
+    def __init__(self) -> None:
+        self._env = EnvironmentVariables()
+
     def version(self) -> str | None:
         return None
 
     def seed(self, seed: int) -> None:
         value = str(seed)
         if os.environ.get(VAR) != value:
-            os.environ[VAR] = value
+            self._env.set(VAR, value)
+
+    def detach(self) -> None:
+        self._env.restore_all()
 
     def read_seed(self, last_applied: int | None) -> int | None:
         value = os.environ.get(VAR)

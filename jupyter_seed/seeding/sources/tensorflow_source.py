@@ -28,6 +28,7 @@ class TensorflowSource(RandomSource):
         self._state_cache: dict[tuple[int, Any], Any] = {}
         self._patched: list[tuple[Any, Any]] = []
         self._env = EnvironmentVariables()
+        self._op_determinism_before: bool | None = None
 
     def _tf(self) -> Any:
         return sys.modules["tensorflow"]
@@ -76,6 +77,10 @@ class TensorflowSource(RandomSource):
         for namespace, original in self._patched:
             namespace.get_global_generator = original
         self._patched.clear()
+        if self._op_determinism_before is not None:
+            self._set_op_determinism(self._op_determinism_before)
+            self._op_determinism_before = None
+        self._env.restore_all()
 
     def read_seed(self, last_applied: int | None) -> int | None:
         from tensorflow.python.eager import context
@@ -128,10 +133,28 @@ class TensorflowSource(RandomSource):
         from tensorflow.python.framework import config
 
         if mode == "off":
-            config.disable_op_determinism()
-        else:
-            config.enable_op_determinism()
+            before, self._op_determinism_before = self._op_determinism_before, None
+            self._set_op_determinism(bool(before))
+            return []
+        if self._op_determinism_before is None:
+            self._op_determinism_before = self._initial_op_determinism(config)
+        config.enable_op_determinism()
         return []
+
+    def _initial_op_determinism(self, config: Any) -> bool:
+        # TensorFlow reads the variable at its first query: when we set it before
+        # the import, the value before us is what the user had.
+        if self._env.value_before(DETERMINISTIC_VAR) != os.environ.get(DETERMINISTIC_VAR):
+            return self._env.value_before(DETERMINISTIC_VAR) in ("1", "true", "True")
+        return bool(config.is_op_determinism_enabled())
+
+    def _set_op_determinism(self, enabled: bool) -> None:
+        from tensorflow.python.framework import config
+
+        if enabled:
+            config.enable_op_determinism()
+        else:
+            config.disable_op_determinism()
 
     def determinism(self) -> Flags:
         from tensorflow.python.framework import config

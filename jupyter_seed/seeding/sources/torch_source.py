@@ -17,6 +17,9 @@ from .base import DeterministicMode, EnvironmentVariables, Flags, RandomSource
 
 CUBLAS_VAR = "CUBLAS_WORKSPACE_CONFIG"
 CUBLAS_VALUE = ":4096:8"
+# torch.use_deterministic_algorithms imports it (and sets its `deterministic`);
+# `fallback_random` makes compiled random ops draw what eager ones draw.
+INDUCTOR_CONFIG = "torch._inductor.config"
 
 
 def _accelerator_seeders(torch: Any) -> list[Callable[[int], None]]:
@@ -70,6 +73,7 @@ class TorchSource(RandomSource):
         self._accelerators: list[Callable[[int], None]] | None = None
         self._env = EnvironmentVariables()
         self._saved_flags: tuple[bool, bool, bool, bool] | None = None
+        self._saved_fallback_random: bool | None = None
 
     def _torch(self) -> Any:
         return sys.modules["torch"]
@@ -121,11 +125,7 @@ class TorchSource(RandomSource):
         torch = self._torch()
         cudnn = torch.backends.cudnn
         if mode == "off":
-            if self._saved_flags is not None:
-                algorithms, warn_only, deterministic, benchmark = self._saved_flags
-                torch.use_deterministic_algorithms(algorithms, warn_only=warn_only)
-                cudnn.deterministic, cudnn.benchmark = deterministic, benchmark
-                self._saved_flags = None
+            self._restore_flags()
             return []
         if self._saved_flags is None:
             self._saved_flags = (
@@ -135,9 +135,36 @@ class TorchSource(RandomSource):
                 bool(cudnn.benchmark),
             )
         torch.use_deterministic_algorithms(True, warn_only=(mode == "warn"))
-        cudnn.deterministic = True
-        cudnn.benchmark = False
-        return []
+        self._set_fallback_random()
+        return _set_cudnn_flags(torch, deterministic=True, benchmark=False)
+
+    def _set_fallback_random(self) -> None:
+        config = sys.modules.get(INDUCTOR_CONFIG)
+        if config is None:
+            return
+        if self._saved_fallback_random is None:
+            self._saved_fallback_random = bool(config.fallback_random)
+        config.fallback_random = True
+
+    def _restore_fallback_random(self) -> None:
+        config = sys.modules.get(INDUCTOR_CONFIG)
+        if config is not None and self._saved_fallback_random is not None:
+            config.fallback_random = self._saved_fallback_random
+        self._saved_fallback_random = None
+
+    def _restore_flags(self) -> None:
+        self._restore_fallback_random()
+        if self._saved_flags is None:
+            return
+        torch = self._torch()
+        algorithms, warn_only, deterministic, benchmark = self._saved_flags
+        torch.use_deterministic_algorithms(algorithms, warn_only=warn_only)
+        _set_cudnn_flags(torch, deterministic=deterministic, benchmark=benchmark)
+        self._saved_flags = None
+
+    def detach(self) -> None:
+        self._restore_flags()
+        self._env.restore_all()
 
     def determinism(self) -> Flags:
         torch = self._torch()
@@ -149,4 +176,33 @@ class TorchSource(RandomSource):
             "cudnn.benchmark": bool(cudnn.benchmark),
             CUBLAS_VAR: os.environ.get(CUBLAS_VAR),
             "cuda_initialized": bool(torch.cuda.is_initialized()),
+            **_inductor_flags(),
         }
+
+
+def _set_cudnn_flags(torch: Any, *, deterministic: bool, benchmark: bool) -> list[str]:
+    """Set cuDNN's flags; say so when torch refuses, instead of failing the whole mode."""
+    cudnn = torch.backends.cudnn
+    try:
+        cudnn.deterministic, cudnn.benchmark = deterministic, benchmark
+    except RuntimeError:
+        # torch.backends.disable_global_flags() freezes them for good in this process.
+        if bool(cudnn.deterministic) == deterministic and bool(cudnn.benchmark) == benchmark:
+            return []
+        return [
+            "torch: cuDNN stays nondeterministic (deterministic="
+            f"{bool(cudnn.deterministic)}, benchmark={bool(cudnn.benchmark)}): "
+            "torch.backends.disable_global_flags() forbids changing its flags; wrap the work in "
+            "`with torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True):`"
+        ]
+    return []
+
+
+def _inductor_flags() -> Flags:
+    config = sys.modules.get(INDUCTOR_CONFIG)
+    if config is None:
+        return {"inductor.deterministic": None, "inductor.fallback_random": None}
+    return {
+        "inductor.deterministic": bool(config.deterministic),
+        "inductor.fallback_random": bool(config.fallback_random),
+    }
