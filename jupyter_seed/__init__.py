@@ -18,6 +18,7 @@ from .seeding.seeds import MAX_SEED, derive_seed
 from .seeding.sources import RandomSource
 
 if TYPE_CHECKING:
+    from .evidence.comparisons import compare
     from .evidence.sweeps import sweep
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "RandomSource",
     "SeedReport",
     "__version__",
+    "compare",
     "derive_seed",
     "jax_key",
     "load_ipython_extension",
@@ -99,12 +101,17 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def __getattr__(name: str) -> Any:
-    # sweep pulls in more than loading the extension needs; import it on first use.
+    # sweep and compare pull in more than loading the extension needs; import them on first use.
     if name == "sweep":
         from .evidence.sweeps import sweep
 
         globals()["sweep"] = sweep
         return sweep
+    if name == "compare":
+        from .evidence.comparisons import compare
+
+        globals()["compare"] = compare
+        return compare
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
