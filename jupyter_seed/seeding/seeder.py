@@ -268,6 +268,8 @@ class Seeder:
                 self._source_imported(source)
         try:
             self._live_key = (-1, -1)
+            if module == "torch" and self.workers:
+                self._workers.install()
             if self.applied_seed is not None:
                 # Not reseed(): an import is not a new seed, so rng()'s count goes on.
                 self._seed_live_sources(self.applied_seed)
