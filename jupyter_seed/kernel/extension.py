@@ -12,6 +12,7 @@ from typing import Any
 
 from ..seeding.seeder import Seeder, get_seeder
 from .comm import FrontendComms
+from . import banner_tip
 from .magics import SeedMagics
 
 
@@ -33,8 +34,10 @@ class _Registration:
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
         self.seeder.extension_loaded = True
         self.frontend_comms.add()
+        banner_tip.guard.install()
 
     def remove(self) -> None:
+        banner_tip.guard.uninstall()
         self.frontend_comms.remove()
         events = self.shell.events
         if self.pre_run_cell in events.callbacks["pre_run_cell"]:

@@ -76,7 +76,3 @@ class PostImportFinder:
     def uninstall(self) -> None:
         while self in sys.meta_path:
             sys.meta_path.remove(self)
-
-    @property
-    def installed(self) -> bool:
-        return self in sys.meta_path
