@@ -201,8 +201,7 @@ class SeedRank:
         return self.value - self.mean
 
     def sentence(self) -> str:
-        better = (self.bias > 0) == self.higher_is_better
-        verb = "overstate" if better else "understate"
+        verb = "overstate" if self.bias > 0 else "understate"  # the number itself, whichever way is better
         if self.bias == 0:
             return f"seed {self.seed} ranks {ordinal(self.rank)} of {self.of}: it sits at the mean"
         return (

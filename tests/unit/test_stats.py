@@ -1,0 +1,132 @@
+"""Sweep and comparison statistics against SciPy and against simulated experiments with a known effect."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from jupyter_seed.evidence import stats
+from jupyter_seed.evidence.comparisons import pair
+from jupyter_seed.evidence.sweep_engine import SeedRun
+from jupyter_seed.evidence.sweep_result import SweepResult
+
+scipy_stats = pytest.importorskip("scipy.stats")
+
+
+def test_bootstrap_ci_covers_a_known_mean_near_95_percent_of_the_time() -> None:
+    # 600 simulated paired experiments, 20 seeds each, true mean difference 0.4.
+    generator = np.random.default_rng(2024)
+    experiments = 0.4 + generator.standard_normal((600, 20))
+    covered = [
+        stats.bootstrap_mean_ci(row, resamples=2000, bootstrap_seed=i).covers(0.4)
+        for i, row in enumerate(experiments)
+    ]
+    coverage = float(np.mean(covered))
+    assert 0.93 <= coverage <= 0.97, coverage
+
+
+def test_bootstrap_repeats_exactly_and_reports_its_seed() -> None:
+    values = np.random.default_rng(1).standard_normal(30)
+    first = stats.bootstrap_mean_ci(values, bootstrap_seed=7)
+    assert first == stats.bootstrap_mean_ci(values, bootstrap_seed=7)
+    assert first != stats.bootstrap_mean_ci(values, bootstrap_seed=8)
+    assert (first.bootstrap_seed, first.resamples, first.confidence) == (7, 10_000, 0.95)
+    state = np.random.get_state()[1].copy()
+    stats.bootstrap_mean_ci(values)
+    assert np.array_equal(np.random.get_state()[1], state)  # the user's global stream is untouched
+
+
+@pytest.mark.parametrize("dof", [3, 5, 10, 19, 99])
+def test_t_quantile_matches_scipy(dof: int) -> None:
+    assert stats._t_quantile(0.025, dof) == pytest.approx(scipy_stats.t.ppf(0.025, dof), abs=5e-3)
+
+
+@pytest.mark.parametrize("n", [4, 7, 20, 23, 101])
+def test_iqm_and_median_match_scipy_and_numpy(n: int) -> None:
+    values = np.random.default_rng(n).standard_normal(n)
+    assert stats.interquartile_mean(values) == pytest.approx(scipy_stats.trim_mean(values, 0.25), abs=1e-12)
+    assert stats.median(values) == np.median(values)
+
+
+@pytest.mark.parametrize(
+    "differences",
+    [
+        [0.5, 1.2, -0.3, 0.8, 0.9, 1.1, 0.4, -0.1, 0.7, 0.6],
+        [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        [0.3, -0.2, 0.0, 0.4, 0.5, -0.1, 0.2, 0.0],  # zeros are dropped
+        list(np.random.default_rng(3).normal(0.2, 1.0, 60)),  # large n: SciPy's approximation
+    ],
+)
+def test_paired_tests_equal_scipy(differences: list[float]) -> None:
+    array = np.asarray(differences)
+    ours = stats.wilcoxon_test(array)
+    theirs = scipy_stats.wilcoxon(array)
+    assert ours.p_value == theirs.pvalue and ours.statistic == theirs.statistic
+    positive, negative = int((array > 0).sum()), int((array < 0).sum())
+    sign = stats.sign_test(array)
+    assert sign.p_value == pytest.approx(scipy_stats.binomtest(positive, positive + negative).pvalue, rel=1e-12)
+    assert stats.paired_test(array) == ours  # SciPy installed: Wilcoxon
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 5), (3, 6), (17, 20), (50, 100), (1, 1)])
+def test_sign_test_is_the_exact_binomial_test(k: int, n: int) -> None:
+    differences = [1.0] * k + [-1.0] * (n - k)
+    assert stats.sign_test(differences).p_value == pytest.approx(scipy_stats.binomtest(k, n).pvalue, rel=1e-12)
+
+
+def test_seed_rank_sentence_exposes_seed_picking() -> None:
+    values = {seed: float(seed) for seed in range(100)}
+    rank = stats.rank_of(values, 98, metric="acc")
+    assert (rank.rank, rank.of) == (2, 100)
+    assert rank.sentence() == "seed 98 ranks 2nd of 100: reporting it would overstate the mean acc by 48.5"
+    low = stats.rank_of(values, 98, metric="loss", higher_is_better=False)
+    assert low.rank == 99 and low.sentence().endswith("would overstate the mean loss by 48.5")
+    assert stats.rank_of(values, 1, metric="loss", higher_is_better=False).sentence() == (
+        "seed 1 ranks 2nd of 100: reporting it would understate the mean loss by 48.5"
+    )
+    assert [stats.ordinal(i) for i in (1, 2, 3, 4, 11, 12, 13, 21, 22, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th"
+    ]
+    with pytest.raises(KeyError, match="no finite"):
+        stats.rank_of({1: math.nan}, 1, metric="acc")
+
+
+def test_paired_comparison_reports_a_real_effect_in_plain_words() -> None:
+    generator = np.random.default_rng(11)
+    seed_effect = generator.normal(0, 0.3, 20)  # what the seed does to both variants alike
+    a = {s: 1.0 + seed_effect[s] + generator.normal(0, 0.05) for s in range(20)}
+    b = {s: 1.4 + seed_effect[s] + generator.normal(0, 0.05) for s in range(20)}
+    c = pair("baseline", "new", "acc", a, b, higher_is_better=True)
+    assert c.wins == 20 and c.probability_of_improvement == 1.0 and c.distinguishable and c.improved
+    assert c.ci.low < c.mean_difference < c.ci.high and c.ci.low > 0.3
+    assert c.sentence().startswith("new beats baseline on 20 of 20 seeds; mean +0.")
+    assert "larger than the seed spread" in c.sentence()
+    assert c.test.p_value == scipy_stats.wilcoxon(np.array(c.differences)).pvalue
+
+
+def test_noise_only_comparison_says_so_and_estimates_seeds_needed() -> None:
+    generator = np.random.default_rng(6)
+    a = {s: float(generator.normal()) for s in range(20)}
+    b = {s: a[s] + float(generator.normal(0.02, 0.5)) for s in range(20)}
+    c = pair("baseline", "new", "loss", a, b, higher_is_better=False)
+    assert not c.distinguishable
+    assert "not distinguishable from seed noise: roughly" in c.sentence()
+    assert c.seeds_needed is not None and c.seeds_needed > 20
+    wins = sum(1 for s in a if b[s] < a[s])  # lower is better
+    assert c.wins == wins
+
+
+def test_summary_marks_all_nan_metrics_and_gives_robust_statistics() -> None:
+    runs = [SeedRun(s, {"acc": float(s), "broken": math.nan}, None, 0.0) for s in range(11)]
+    runs.append(SeedRun(11, {"acc": 1000.0, "broken": math.inf}, None, 0.0))  # one divergent run
+    result = SweepResult(runs)
+    acc, broken = result.summary()
+    assert broken.name == "broken" and not broken.has_finite_values and broken.non_finite == 12
+    assert "broken: no finite values (12 seeds gave NaN or inf)" in str(result)
+    assert "no finite values" in result._repr_html_()
+    assert acc.median == 5.5 and acc.iqm == pytest.approx(scipy_stats.trim_mean(list(range(11)) + [1000], 0.25))
+    assert acc.ci.low < acc.mean < acc.ci.high
+    assert str(result) == str(SweepResult(runs))  # the summary repeats exactly
+    assert "bootstrap: 10000 resamples, seed 0" in str(result)
