@@ -37,7 +37,7 @@ __all__ = ["COMM_TARGET", "FrontendComms", "ProtocolError", "parse_request", "st
 
 def state_payload(seeder: Seeder) -> dict[str, Any]:
     """``seeder.state()`` plus the doctor's risks: the ``state`` of protocol 1."""
-    state = seeder.state()
+    state = {"protocol": PROTOCOL_VERSION, **seeder.state()}
     state["risks"] = risks_of(state)
     return state
 

@@ -3,10 +3,10 @@
  *
  * The front end opens the comm (kernel target `jupyter_seed`, registered by
  * `%load_ext jupyter_seed`); a kernel that answers with `comm_close` does not have
- * the extension loaded. When the extension is loaded later, the kernel announces
- * it by opening a short-lived comm to the front-end target of the same name, and
- * we open ours. On restart open comms are disposed, so we probe again when the
- * kernel is idle; the comm target registration survives restarts.
+ * the extension loaded. The kernel never opens a comm itself (headless clients
+ * would log that nothing handles it): we watch its iopub traffic instead, and when
+ * an execution whose code mentions `jupyter_seed` finishes, we probe again. On
+ * restart open comms are disposed, so we probe again when the kernel is idle.
  */
 
 import { ISessionContext } from '@jupyterlab/apputils';
@@ -24,7 +24,15 @@ import {
   pendingOf,
   reduce
 } from './model';
-import { COMM_TARGET, encodeRequest, LOAD_EXTENSION_CODE, parseKernelMessage, Request } from './protocol';
+import {
+  COMM_TARGET,
+  encodeRequest,
+  LOAD_EXTENSION_CODE,
+  mayLoadExtension,
+  parseKernelMessage,
+  Request,
+  SEEDED_KERNELSPEC
+} from './protocol';
 
 export interface IConnectionOptions {
   /** Run `%load_ext jupyter_seed` in every Python kernel that does not have it. */
@@ -63,6 +71,9 @@ export class SeedConnection implements IDisposable {
       return;
     }
     const withId: Request = { ...request, id: `${this._idPrefix}-${++this._requestCount}` };
+    if (request.type === 'apply_fix' && request.fix === 'kernelspec') {
+      this._switchWhenAnswered.add(withId.id as string);
+    }
     this._dispatch({ type: 'request_sent', request: withId });
     this._comm.send(encodeRequest(withId));
   }
@@ -73,12 +84,17 @@ export class SeedConnection implements IDisposable {
     if (!kernel || kernel.isDisposed) {
       return;
     }
-    kernel.requestExecute({
+    // A silent execution publishes no execute_input: probe when it is done.
+    const future = kernel.requestExecute({
       code: LOAD_EXTENSION_CODE,
       silent: true,
       store_history: false,
       stop_on_error: false
     });
+    void future.done.then(
+      () => this._kernel === kernel && this._openComm(),
+      () => undefined
+    );
   }
 
   dispose(): void {
@@ -103,10 +119,9 @@ export class SeedConnection implements IDisposable {
     if (old) {
       old.statusChanged.disconnect(this._onStatus, this);
       old.connectionStatusChanged.disconnect(this._onConnectionStatus, this);
-      if (!old.isDisposed) {
-        old.removeCommTarget(COMM_TARGET, this._onAnnounce);
-      }
+      old.iopubMessage.disconnect(this._onIopub, this);
     }
+    this._watched.clear();
     this._closeComm();
     this._kernel = kernel;
     this._dispatch({ type: 'kernel_changed', hasKernel: kernel !== null });
@@ -115,7 +130,7 @@ export class SeedConnection implements IDisposable {
     }
     kernel.statusChanged.connect(this._onStatus, this);
     kernel.connectionStatusChanged.connect(this._onConnectionStatus, this);
-    kernel.registerCommTarget(COMM_TARGET, this._onAnnounce);
+    kernel.iopubMessage.connect(this._onIopub, this);
     this._newKernelGeneration();
     if (kernel.status === 'idle' || kernel.status === 'busy') {
       void this._probe();
@@ -173,12 +188,26 @@ export class SeedConnection implements IDisposable {
     }
   }
 
-  /** The kernel opened a comm to announce that the extension was just loaded. */
-  private _onAnnounce = (): void => {
-    if (this._state.phase !== 'not_python') {
-      this._openComm();
+  /** Probe when an execution that may have loaded the extension finishes (any client's). */
+  private _onIopub(kernel: Kernel.IKernelConnection, msg: Wire.IIOPubMessage): void {
+    const parent = (msg.parent_header as Partial<Wire.IHeader>).msg_id;
+    if (typeof parent !== 'string') {
+      return;
     }
-  };
+    if (Wire.isExecuteInputMsg(msg)) {
+      if (mayLoadExtension(msg.content.code) && this._watched.size < 64) {
+        this._watched.add(parent);
+      }
+    } else if (
+      Wire.isStatusMsg(msg) &&
+      msg.content.execution_state === 'idle' &&
+      this._watched.delete(parent)
+    ) {
+      if (this._state.phase === 'not_loaded' || this._state.phase === 'connecting') {
+        this._openComm();
+      }
+    }
+  }
 
   private _openComm(): void {
     const kernel = this._kernel;
@@ -231,9 +260,19 @@ export class SeedConnection implements IDisposable {
       console.warn(`jupyter-seed: kernel refused ${message.request}: ${message.message}`);
     }
     this._dispatch({ type: 'message', message });
+    if (message.type === 'state' && message.answered.some(id => this._switchWhenAnswered.delete(id))) {
+      // The seeded kernelspec is installed: the notebook moves to it (a fresh kernel).
+      void this.sessionContext.changeKernel({ name: SEEDED_KERNELSPEC });
+      return;
+    }
+    if (message.type === 'error' && message.id !== null) {
+      this._switchWhenAnswered.delete(message.id);
+    }
     if (message.type !== 'state' || !message.state.extension_loaded) {
       return;
     }
+    // Loaded in this kernel start: an unload later is the user's choice, never auto-reloaded.
+    this._autoLoadTried = true;
     if (!this._metadataApplied) {
       this._metadataApplied = true;
       const request = metadataRequest(message.state, this.options.startupMetadata());
@@ -273,6 +312,10 @@ export class SeedConnection implements IDisposable {
   private _changed = new Signal<this, IModelState>(this);
   private _generation = 0;
   private _probing = -1;
+  /** msg_ids of executions whose code mentions jupyter_seed, until they finish. */
+  private _watched = new Set<string>();
+  /** Ids of `kernelspec` fixes: when answered, switch the notebook to the seeded kernel. */
+  private _switchWhenAnswered = new Set<string>();
   private _autoLoadTried = false;
   private _metadataApplied = false;
   private _disposed = false;

@@ -7,7 +7,9 @@
 import {
   DETERMINISTIC_MODES,
   DeterministicMode,
+  FixId,
   IKernelState,
+  IRisk,
   isValidSeed,
   KernelMessage,
   PER_CELL_MODES,
@@ -116,6 +118,18 @@ export interface IView {
   perCellEnabled: boolean;
   pending: boolean;
   tooltip: string;
+  /** DataLoader worker seeding: `null` when the kernel does not offer it. */
+  workers: boolean | null;
+  /** The doctor: risks in the kernel now, each with its fix button (if any). */
+  doctor: IDoctorItem[];
+}
+
+export interface IDoctorItem {
+  id: string;
+  message: string;
+  fix: FixId | null;
+  /** Text of the fix button (empty when there is no fix). */
+  fixLabel: string;
 }
 
 /**
@@ -164,6 +178,10 @@ function describeRequest(request: Request, trans: Translate): string {
         request.per_cell,
         request.deterministic
       );
+    case 'apply_fix':
+      return trans('fix %1', request.fix);
+    case 'set_workers':
+      return trans('DataLoader workers %1', request.enabled ? 'on' : 'off');
   }
 }
 
@@ -251,8 +269,45 @@ export function viewOf(state: IModelState, trans: Translate = plainTranslate): I
     perCell: kernel ? kernel.per_cell : 'off',
     perCellEnabled: kernel !== null && kernel.seed !== null,
     pending: pendingOf(state).length > 0,
-    tooltip: tooltipOf(state, trans)
+    tooltip: tooltipOf(state, trans),
+    workers: kernel && typeof kernel.workers === 'boolean' ? kernel.workers : null,
+    doctor: kernel ? doctorOf(kernel.risks, trans) : []
   };
+}
+
+// ------------------------------------------------------------------- doctor
+const FIX_LABELS: Record<FixId, string> = {
+  deterministic: 'Switch deterministic mode on',
+  patch_default_rng: 'Patch default_rng()',
+  per_cell: 'Reseed every cell',
+  kernelspec: 'Install a seeded kernel and switch to it'
+};
+
+export function fixLabel(fix: FixId | null, trans: Translate = plainTranslate): string {
+  return fix === null ? '' : trans(FIX_LABELS[fix]);
+}
+
+/** The doctor's items, in the kernel's order (most fundamental first). */
+export function doctorOf(risks: IRisk[], trans: Translate = plainTranslate): IDoctorItem[] {
+  return risks.map(risk => ({
+    id: risk.id,
+    message: risk.message,
+    fix: risk.fix,
+    fixLabel: fixLabel(risk.fix, trans)
+  }));
+}
+
+/** The request a fix button sends: data from a fixed set, never code. */
+export function fixRequest(fix: FixId): Request {
+  return { type: 'apply_fix', fix };
+}
+
+/** The request the DataLoader-workers toggle sends, or `null` when the kernel lacks the feature. */
+export function toggledWorkers(kernel: IKernelState | null): Request | null {
+  if (!kernel || typeof kernel.workers !== 'boolean') {
+    return null;
+  }
+  return { type: 'set_workers', enabled: !kernel.workers };
 }
 
 /** The request the per-cell toggle sends: off → `onMode`, anything else → off. */
@@ -266,6 +321,8 @@ export interface ISeedMetadata {
   seed: number;
   per_cell: PerCellMode;
   deterministic: DeterministicMode;
+  /** Written, never read back to configure a kernel. */
+  provenance?: Record<string, unknown>;
 }
 
 export const METADATA_KEY = 'jupyter_seed';
@@ -290,11 +347,16 @@ export function parseMetadata(value: unknown): ISeedMetadata | null {
   ) {
     return null;
   }
-  return {
+  const parsed: ISeedMetadata = {
     seed: record.seed,
     per_cell: perCell as PerCellMode,
     deterministic: deterministic as DeterministicMode
   };
+  const provenance = record.provenance;
+  if (typeof provenance === 'object' && provenance !== null && !Array.isArray(provenance)) {
+    parsed.provenance = provenance as Record<string, unknown>;
+  }
+  return parsed;
 }
 
 /** What to write to the notebook for this kernel state (`null`: nothing to remember). */
@@ -302,7 +364,44 @@ export function metadataOf(kernel: IKernelState | null): ISeedMetadata | null {
   if (!kernel || !kernel.extension_loaded || kernel.seed === null) {
     return null;
   }
-  return { seed: kernel.seed, per_cell: kernel.per_cell, deterministic: kernel.deterministic };
+  return {
+    seed: kernel.seed,
+    per_cell: kernel.per_cell,
+    deterministic: kernel.deterministic,
+    provenance: provenanceOf(kernel)
+  };
+}
+
+/**
+ * The provenance recorded with the configuration: the kernel's own when it sends
+ * one, otherwise derived from the state (seed, modes, framework versions, hash seed).
+ */
+export function provenanceOf(kernel: IKernelState): Record<string, unknown> {
+  if (kernel.provenance) {
+    return { ...kernel.provenance };
+  }
+  const frameworks: Record<string, string> = {};
+  for (const source of kernel.sources) {
+    if (source.loaded && source.version) {
+      frameworks[source.name] = source.version;
+    }
+  }
+  const hashSource = kernel.sources.find(source => source.name === 'pythonhashseed');
+  const torch = kernel.sources.find(source => source.name === 'torch' && source.loaded);
+  const provenance: Record<string, unknown> = {
+    jupyter_seed: kernel.version,
+    seed: kernel.seed,
+    per_cell: kernel.per_cell,
+    deterministic: kernel.deterministic,
+    patch_default_rng: kernel.patch_default_rng,
+    frameworks,
+    device: torch && torch.determinism.cuda_initialized === true ? 'cuda' : 'cpu',
+    hash_seed_fixed: hashSource ? hashSource.determinism.kernel_hash_seed !== 'random' : null
+  };
+  if (typeof kernel.workers === 'boolean') {
+    provenance.workers = kernel.workers;
+  }
+  return provenance;
 }
 
 export function sameMetadata(a: ISeedMetadata | null, b: ISeedMetadata | null): boolean {
@@ -312,7 +411,8 @@ export function sameMetadata(a: ISeedMetadata | null, b: ISeedMetadata | null): 
       b !== null &&
       a.seed === b.seed &&
       a.per_cell === b.per_cell &&
-      a.deterministic === b.deterministic)
+      a.deterministic === b.deterministic &&
+      JSON.stringify(a.provenance ?? null) === JSON.stringify(b.provenance ?? null))
   );
 }
 
@@ -324,5 +424,10 @@ export function metadataRequest(kernel: IKernelState, metadata: ISeedMetadata | 
   if (!metadata || kernel.seed !== null) {
     return null;
   }
-  return { type: 'configure', ...metadata };
+  return {
+    type: 'configure',
+    seed: metadata.seed,
+    per_cell: metadata.per_cell,
+    deterministic: metadata.deterministic
+  };
 }

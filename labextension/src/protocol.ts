@@ -1,5 +1,7 @@
 /**
- * The `jupyter_seed` comm protocol, version 1 (documented in docs/ARCHITECTURE.md).
+ * The `jupyter_seed` comm protocol, version 1. The contract is ONE file,
+ * `jupyter_seed/kernel/protocol.schema.json`; jest checks these types, constants,
+ * validators and the fixtures (dumped from a real kernel) against it.
  *
  * Pure data and validation only: no JupyterLab imports, so jest can test it
  * without a browser. Every message that arrives is checked field by field;
@@ -14,6 +16,20 @@ export const LOAD_EXTENSION_CODE = '%load_ext jupyter_seed';
 
 export const PER_CELL_MODES = ['off', 'same', 'derived'] as const;
 export const DETERMINISTIC_MODES = ['off', 'strict', 'warn'] as const;
+export const FIX_IDS = ['deterministic', 'patch_default_rng', 'per_cell', 'kernelspec'] as const;
+export const RISK_IDS = [
+  'hash_seed_random',
+  'cuda_before_cublas',
+  'cudnn_benchmark',
+  'tf32',
+  'default_rng_unpatched',
+  'per_cell_off',
+  'deterministic_off'
+] as const;
+/** The kernelspec the `kernelspec` fix installs; the notebook then switches to it. */
+export const SEEDED_KERNELSPEC = 'python3-seeded';
+export type FixId = (typeof FIX_IDS)[number];
+export type RiskId = (typeof RISK_IDS)[number];
 export type PerCellMode = (typeof PER_CELL_MODES)[number];
 export type DeterministicMode = (typeof DETERMINISTIC_MODES)[number];
 
@@ -31,9 +47,16 @@ export interface ISourceState {
   error: string | null;
 }
 
-/** `jupyter_seed.state()`: the kernel's contract with the toolbar. */
+/** A reproducibility risk in the kernel now, with the fix the toolbar can apply. */
+export interface IRisk {
+  id: RiskId;
+  message: string;
+  fix: FixId | null;
+}
+
+/** `jupyter_seed.state()` plus the doctor's risks: the kernel's contract with the toolbar. */
 export interface IKernelState {
-  protocol: number;
+  protocol?: number;
   version: string;
   extension_loaded: boolean;
   seed: number | null;
@@ -42,9 +65,14 @@ export interface IKernelState {
   per_cell: PerCellMode;
   deterministic: DeterministicMode;
   patch_default_rng: boolean;
+  /** DataLoader worker seeding (absent in kernels without it). */
+  workers?: boolean;
   sources: ISourceState[];
   failed: string[];
   warnings: string[];
+  risks: IRisk[];
+  /** What the notebook records in `metadata.jupyter_seed.provenance`. */
+  provenance?: Record<string, unknown>;
 }
 
 /**
@@ -62,9 +90,13 @@ export type Request = (
       per_cell: PerCellMode;
       deterministic: DeterministicMode;
     }
+  | { type: 'apply_fix'; fix: FixId }
+  | { type: 'set_workers'; enabled: boolean }
 ) & { id?: string };
 
 export const MAX_ID_LENGTH = 64;
+/** The kernel's error texts are one line of at most this many characters. */
+export const MAX_ERROR_LENGTH = 500;
 
 export type KernelMessage =
   | {
@@ -133,14 +165,20 @@ const SOURCE_SHAPE: Record<string, Check> = {
   loaded: isBool,
   version: orNull(isString),
   seeded: isBool,
-  seeded_with: orNull(isInt),
+  // A framework's own seed (torch's initial_seed) may pass 2**53: JSON keeps it, JS rounds it.
+  seeded_with: orNull(v => typeof v === 'number' && Number.isInteger(v)),
   global_state: isBool,
   determinism: v => isObject(v) && Object.values(v).every(isScalar),
   error: orNull(isString)
 };
 
+const RISK_SHAPE: Record<string, Check> = {
+  id: oneOf(RISK_IDS),
+  message: isString,
+  fix: orNull(oneOf(FIX_IDS))
+};
+
 const STATE_SHAPE: Record<string, Check> = {
-  protocol: v => v === PROTOCOL_VERSION,
   version: isString,
   extension_loaded: isBool,
   seed: orNull(isValidSeed),
@@ -151,7 +189,14 @@ const STATE_SHAPE: Record<string, Check> = {
   patch_default_rng: isBool,
   sources: listOf(v => hasShape(v, SOURCE_SHAPE)),
   failed: listOf(isString),
-  warnings: listOf(isString)
+  warnings: listOf(isString),
+  risks: listOf(v => hasShape(v, RISK_SHAPE))
+};
+
+const STATE_OPTIONAL: Record<string, Check> = {
+  protocol: v => v === PROTOCOL_VERSION,
+  workers: isBool,
+  provenance: isObject
 };
 
 const REQUEST_SHAPES: Record<Request['type'], Record<string, Check>> = {
@@ -163,7 +208,9 @@ const REQUEST_SHAPES: Record<Request['type'], Record<string, Check>> = {
     seed: isValidSeed,
     per_cell: oneOf(PER_CELL_MODES),
     deterministic: oneOf(DETERMINISTIC_MODES)
-  }
+  },
+  apply_fix: { fix: oneOf(FIX_IDS) },
+  set_workers: { enabled: isBool }
 };
 
 export function parseRequest(value: unknown): Request | null {
@@ -186,7 +233,7 @@ export function parseKernelMessage(value: unknown): KernelMessage | null {
   if (value.type === 'state') {
     const ok = hasShape(value, {
       ...base,
-      state: v => hasShape(v, STATE_SHAPE),
+      state: v => hasShape(v, STATE_SHAPE, STATE_OPTIONAL),
       pending: listOf(v => parseRequest(v) !== null),
       answered: listOf(isRequestId)
     });
@@ -197,11 +244,16 @@ export function parseKernelMessage(value: unknown): KernelMessage | null {
       ...base,
       request: orNull(isString),
       id: orNull(isRequestId),
-      message: isString
+      message: v => typeof v === 'string' && v.length <= MAX_ERROR_LENGTH && !/[\n\r]/.test(v)
     });
     return ok ? (value as KernelMessage) : null;
   }
   return null;
+}
+
+/** Code that may have loaded (or unloaded) the extension: the toolbar probes after it runs. */
+export function mayLoadExtension(code: unknown): boolean {
+  return typeof code === 'string' && code.includes('jupyter_seed');
 }
 
 /** A seed typed by a person: decimal digits only, in [0, 2**32-1]. */
@@ -216,3 +268,15 @@ export function parseSeedInput(text: string): { ok: true; seed: number } | { ok:
   }
   return { ok: true, seed };
 }
+
+/** The validators' field lists, for the test that compares them with the schema file. */
+export const SHAPES = {
+  requestTypes: Object.keys(REQUEST_SHAPES),
+  requestFields: Object.fromEntries(
+    Object.entries(REQUEST_SHAPES).map(([type, shape]) => [type, Object.keys(shape)])
+  ),
+  stateRequired: Object.keys(STATE_SHAPE),
+  stateOptional: Object.keys(STATE_OPTIONAL),
+  source: Object.keys(SOURCE_SHAPE),
+  risk: Object.keys(RISK_SHAPE)
+};

@@ -1,5 +1,6 @@
 /**
- * The toolbar item: seed button, determinism badge and per-cell toggle.
+ * The toolbar item: seed button, determinism badge, per-cell toggle, DataLoader
+ * workers toggle and the doctor (risks in the kernel now, each with its fix).
  * It renders `viewOf(connection.state)` and turns clicks into requests.
  */
 
@@ -8,7 +9,16 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { SeedConnection } from './connection';
-import { Badge, IModelState, toggledPerCell, Translate, viewOf } from './model';
+import {
+  Badge,
+  fixRequest,
+  IDoctorItem,
+  IModelState,
+  toggledPerCell,
+  toggledWorkers,
+  Translate,
+  viewOf
+} from './model';
 import { PerCellMode, parseSeedInput } from './protocol';
 
 export interface IToolbarOptions {
@@ -51,8 +61,14 @@ export class SeedToolbarItem extends Widget {
     this._seedButton.append(die, this._seedLabel);
     this._badge = this._element('span', 'jp-SeedToolbar-badge');
     this._perCellButton = this._element('button', 'jp-SeedToolbar-perCell');
+    this._workersButton = this._element('button', 'jp-SeedToolbar-workers');
+    this._doctorButton = this._element('button', 'jp-SeedToolbar-doctorButton');
+    this._doctorPanel = this._element('div', 'jp-SeedToolbar-doctorPanel');
+    this._doctorPanel.hidden = true;
     this._seedButton.addEventListener('click', this._onSeedClick);
     this._perCellButton.addEventListener('click', this._onPerCellClick);
+    this._workersButton.addEventListener('click', this._onWorkersClick);
+    this._doctorButton.addEventListener('click', this._onDoctorClick);
 
     options.connection.changed.connect(this._render, this);
     this._render(options.connection, options.connection.state);
@@ -107,6 +123,46 @@ export class SeedToolbarItem extends Widget {
     this._perCellButton.title = view.perCellEnabled
       ? trans.__('Reseed before every cell (click to toggle)')
       : trans.__('Per-cell reseeding needs a seed');
+
+    this._workersButton.hidden = view.workers === null;
+    this._workersButton.setAttribute('aria-pressed', String(view.workers === true));
+    this._workersButton.classList.toggle('jp-mod-active', view.workers === true);
+    this._workersButton.textContent = view.workers ? trans.__('workers: on') : trans.__('workers: off');
+    this._workersButton.title = trans.__('Seed PyTorch DataLoader workers (click to toggle)');
+
+    this._doctorButton.hidden = view.doctor.length === 0;
+    this._doctorButton.textContent = trans.__('doctor (%1)', view.doctor.length);
+    this._doctorButton.title = trans.__('Reproducibility risks in this kernel now, with fixes');
+    this._doctorButton.setAttribute('aria-expanded', String(!this._doctorPanel.hidden));
+    if (view.doctor.length === 0) {
+      this._doctorPanel.hidden = true;
+    }
+    this._renderDoctor(view.doctor);
+  }
+
+  /** One row per risk: its message as text (never HTML) and its fix button. */
+  private _renderDoctor(items: IDoctorItem[]): void {
+    const rows = items.map(item => {
+      const row = document.createElement('div');
+      row.className = 'jp-SeedToolbar-risk';
+      row.dataset.risk = item.id;
+      const text = document.createElement('span');
+      text.className = 'jp-SeedToolbar-riskMessage';
+      text.textContent = item.message;
+      row.appendChild(text);
+      if (item.fix !== null) {
+        const fix = item.fix;
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'jp-SeedToolbar-fix';
+        button.dataset.fix = fix;
+        button.textContent = item.fixLabel;
+        button.addEventListener('click', () => this.options.connection.send(fixRequest(fix)));
+        row.appendChild(button);
+      }
+      return row;
+    });
+    this._doctorPanel.replaceChildren(...rows);
   }
 
   private _onSeedClick = async (): Promise<void> => {
@@ -147,7 +203,22 @@ export class SeedToolbarItem extends Widget {
     }
   };
 
+  private _onWorkersClick = (): void => {
+    const request = toggledWorkers(this.options.connection.state.kernel);
+    if (request) {
+      this.options.connection.send(request);
+    }
+  };
+
+  private _onDoctorClick = (): void => {
+    this._doctorPanel.hidden = !this._doctorPanel.hidden;
+    this._doctorButton.setAttribute('aria-expanded', String(!this._doctorPanel.hidden));
+  };
+
   private readonly _translate: Translate;
+  private readonly _workersButton: HTMLButtonElement;
+  private readonly _doctorButton: HTMLButtonElement;
+  private readonly _doctorPanel: HTMLDivElement;
   private readonly _seedButton: HTMLButtonElement;
   private readonly _seedLabel: HTMLSpanElement;
   private readonly _badge: HTMLSpanElement;

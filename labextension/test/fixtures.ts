@@ -1,55 +1,27 @@
+/**
+ * Fixtures for the model and protocol tests: real kernel messages, dumped by
+ * tests/kernel/test_protocol_schema.py from a fresh interpreter with NumPy and
+ * PyTorch seeded (never written by hand). schema.spec.ts checks them against the schema.
+ */
 import { IKernelState, KernelMessage, Request } from '../src/protocol';
 
+// jest's CommonJS require reads JSON; no Node typings are needed for that.
+declare const require: (path: string) => unknown;
+
+/** The protocol's JSON Schema: the file the kernel validates with. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const SCHEMA: any = require('../../jupyter_seed/kernel/protocol.schema.json');
+
+/** The dumped messages by name: `unseeded`, `seeded`, `configured`, `error`. */
+export const DUMPED = require('./fixtures/state.json') as Record<string, KernelMessage>;
+
+/** The kernel's state after `seed_everything(3407)`, with random, NumPy and PyTorch loaded. */
 export function kernelState(overrides: Partial<IKernelState> = {}): IKernelState {
-  return {
-    protocol: 1,
-    version: '0.1.0',
-    extension_loaded: true,
-    seed: 3407,
-    seed_origin: 'user',
-    applied_seed: 3407,
-    per_cell: 'off',
-    deterministic: 'off',
-    patch_default_rng: false,
-    sources: [
-      {
-        name: 'random',
-        label: 'Python random',
-        loaded: true,
-        version: null,
-        seeded: true,
-        seeded_with: 3407,
-        global_state: true,
-        determinism: {},
-        error: null
-      },
-      {
-        name: 'torch',
-        label: 'PyTorch',
-        loaded: true,
-        version: '2.13.0',
-        seeded: true,
-        seeded_with: 3407,
-        global_state: true,
-        determinism: { deterministic_algorithms: true, cudnn_benchmark: null },
-        error: null
-      },
-      {
-        name: 'jax',
-        label: 'JAX',
-        loaded: false,
-        version: null,
-        seeded: false,
-        seeded_with: null,
-        global_state: false,
-        determinism: {},
-        error: null
-      }
-    ],
-    failed: [],
-    warnings: [],
-    ...overrides
-  };
+  const seeded = DUMPED.seeded;
+  if (seeded.type !== 'state') {
+    throw new Error('fixture "seeded" is not a state message');
+  }
+  return { ...JSON.parse(JSON.stringify(seeded.state)), ...overrides };
 }
 
 export function stateMessage(

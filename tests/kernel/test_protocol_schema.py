@@ -1,0 +1,79 @@
+"""One protocol: real state payloads fit ``protocol.schema.json``, and jest's fixtures come from them.
+
+The dump runs in a fresh interpreter with NumPy and PyTorch imported and seeded, so
+the fixture is what a real kernel sends, not something written by hand. jest
+(``labextension/test/schema.spec.ts``) validates the same file against the schema
+and checks the TypeScript validators agree with it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_seed.kernel.protocol import SCHEMA_PATH, schema, schema_errors
+
+FIXTURE = Path(__file__).resolve().parents[2] / "labextension" / "test" / "fixtures" / "state.json"
+
+DUMP = r"""
+import json, random
+import numpy.random, torch
+import jupyter_seed
+from jupyter_seed.kernel.comm import state_payload
+from jupyter_seed.seeding.seeder import get_seeder
+
+seeder = get_seeder()
+seeder.extension_loaded = True  # what %load_ext sets; no shell is needed for the state
+def message(answered):
+    return {"protocol": 1, "type": "state", "state": state_payload(seeder), "pending": [], "answered": answered}
+dumps = {"unseeded": message([])}
+jupyter_seed.seed_everything(3407)
+dumps["seeded"] = message(["req-1"])
+seeder.set_per_cell("derived")
+seeder.set_deterministic("warn")
+dumps["configured"] = message([])
+dumps["error"] = {"protocol": 1, "type": "error", "request": "set_seed", "id": "req-2",
+                  "message": "set_seed: seed: 'x' is not of type 'integer'"}
+print(json.dumps(dumps, indent=1, sort_keys=True))
+"""
+
+
+@pytest.fixture(scope="module")
+def dumps() -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-c", DUMP], capture_output=True, text=True, timeout=240, check=True
+    ).stdout
+    loaded: dict[str, Any] = json.loads(out)
+    return loaded
+
+
+def test_schema_file_is_shipped_beside_the_protocol_module() -> None:
+    assert SCHEMA_PATH.parent.name == "kernel" and SCHEMA_PATH.is_file()
+    assert schema()["definitions"]["protocol"] == {"const": 1}
+
+
+def test_real_state_payloads_fit_the_schema_and_become_the_jest_fixture(dumps: dict[str, Any]) -> None:
+    for name, message in dumps.items():
+        assert schema_errors(message, "kernelMessage") == [], name
+    seeded = dumps["seeded"]["state"]
+    assert seeded["seed"] == 3407 and {s["name"] for s in seeded["sources"] if s["loaded"]} >= {"numpy", "torch"}
+    assert {risk["id"] for risk in dumps["configured"]["state"]["risks"]} <= {
+        risk["id"] for risk in dumps["unseeded"]["state"]["risks"]
+    }
+    text = json.dumps(dumps, indent=1, sort_keys=True) + "\n"
+    if not FIXTURE.exists() or FIXTURE.read_text(encoding="utf-8") != text:
+        FIXTURE.write_text(text, encoding="utf-8")
+
+
+def test_a_state_that_drifts_from_the_schema_is_caught(dumps: dict[str, Any]) -> None:
+    state = dict(dumps["seeded"]["state"])
+    state["surprise"] = 1
+    assert schema_errors(state, "state")
+    del state["surprise"]
+    state["per_cell"] = "always"
+    assert schema_errors(state, "state")
