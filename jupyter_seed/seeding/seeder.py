@@ -21,6 +21,7 @@ from .import_hook import PostImportFinder
 from .modes import PerCellMode, normalize_deterministic, normalize_per_cell
 from .seeds import derive_seed, validate_seed
 from .sources import DeterministicMode, RandomSource, builtin_sources, entry_point_sources
+from .provenance import collect as collect_provenance
 from .workers import DataLoaderPatch
 
 NUMPY_RANDOM = "numpy.random"
@@ -394,7 +395,7 @@ class Seeder:
             warnings.append(f"per-cell hook error: {self._hook_error}")
         for name, problem in self._plugin_errors.items():
             warnings.append(f"source plugin {name!r} skipped: {problem}")
-        return {
+        state = {
             "version": __version__,
             "extension_loaded": self.extension_loaded,
             "seed": self.seed,
@@ -408,6 +409,8 @@ class Seeder:
             "failed": sorted(self._errors),
             "warnings": warnings,
         }
+        state["provenance"] = collect_provenance(state)
+        return state
 
 
 def _validate_workers(value: object) -> None:

@@ -14,10 +14,12 @@ import sys
 
 from ..errors import describe_error
 from .base import DeterministicMode, Flags, RandomSource, check_source
+from .cupy_source import CupySource
 from .hashseed_source import HashSeedSource
 from .jax_source import JaxSource
 from .keras_source import KerasSource
 from .numpy_source import NumpySource
+from .polars_source import PolarsSource
 from .random_source import PythonRandomSource
 from .tensorflow_source import TensorflowSource
 from .torch_source import TorchSource
@@ -44,6 +46,8 @@ def builtin_sources() -> list[RandomSource]:
         TensorflowSource(),
         KerasSource(),
         JaxSource(),
+        PolarsSource(),
+        CupySource(),
         HashSeedSource(),
     ]
 
