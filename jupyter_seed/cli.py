@@ -8,8 +8,10 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ._version import __version__
-from .evidence.difference import VOLATILE_PATTERNS
-from .evidence.notebook_check import DEFAULT_SEED, EXIT_NOT_RUN
+from .evidence.text_rules import VOLATILE_PATTERNS
+from .evidence.harness import MAX_RUNS
+from .evidence.notebook_check import DEFAULT_SEED, EXIT_INTERRUPTED, EXIT_NOT_RUN, MODES
+from .seeding.errors import short_text
 from .seeding.seeds import parse_seed_text
 
 
@@ -63,8 +65,8 @@ def _runs_type(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be at least 2, got {value}")
+    if not 2 <= value <= MAX_RUNS:
+        raise argparse.ArgumentTypeError(f"must be from 2 to {MAX_RUNS}, got {value}")
     return value
 
 
@@ -72,8 +74,9 @@ def _timeout_type(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
-    if not value > 0:
+        got = short_text(repr(text))
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {got}") from None
+    if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
     return value
 
@@ -82,18 +85,26 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     rules = "; ".join(f"{pattern!s} -> {replacement}" for pattern, replacement in VOLATILE_PATTERNS)
     parser.description = (
         "Run a notebook --runs times in fresh kernels with jupyter_seed loaded and the seed applied, "
-        "and compare every cell's outputs. Exit 0: all cells reproduce; 1: some differ; "
-        "2: the notebook could not be run."
+        "and compare every cell's outputs (cells tagged jupyter-seed-skip run but are not compared). "
+        "Exit 0: all cells reproduce; 1: some differ; 2: the notebook could not be run; 130: interrupted."
     )
     parser.add_argument("notebook", help="the .ipynb file")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default=None,
+        help="asis: the notebook as it is, no seed added; once: `%%seed SEED` at the start; "
+        "per-cell: `%%seed SEED --per-cell` (default: once, or per-cell when --per-cell is given)",
+    )
     parser.add_argument(
         "--seed", type=_seed, default=DEFAULT_SEED, help="seed for %%seed (default: %(default)s)"
     )
     parser.add_argument(
         "--per-cell",
         choices=("same", "derived"),
-        default="same",
-        help="per-cell reseeding mode (default: %(default)s)",
+        default=None,
+        help="per-cell reseeding: each cell with SEED (same) or with a seed derived from SEED "
+        "and the cell id (derived); implies --mode per-cell",
     )
     parser.add_argument(
         "--runs", type=_runs_type, default=2, help="executions to compare, at least 2 (default: 2)"
@@ -136,10 +147,14 @@ def _check(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             ignore=args.ignore,
             parallel=args.parallel,
+            mode=args.mode,
         )
     except (NotebookCheckError, ValueError) as error:
         print(f"jupyter-seed check: error: {error}", file=sys.stderr)
         return EXIT_NOT_RUN
+    except KeyboardInterrupt:
+        print("jupyter-seed check: interrupted; every kernel it started is shut down", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(report.render(args.format))
     return report.exit_code
 

@@ -12,20 +12,15 @@ The namespace after the check is the last run's.
 
 from __future__ import annotations
 
-import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from .cell_names import CellNames, analyze_cell
-from .harness import NamespaceSnapshot, RunRecord, run_once
-from .difference import (
-    Difference,
-    first_difference,
-    mimebundle_difference,
-    normalize_text,
-    text_difference,
-    volatile_rules,
-)
+from .harness import NamespaceSnapshot, RunRecord, run_once, validate_runs
+from .difference import Difference, first_difference, short_repr
+from .output_difference import mimebundle_difference, text_difference
+from .text_rules import ADDRESS_RULES, normalize_text
 from ..seeding.seeder import Seeder
 
 Verdict = Literal["reproducible", "stateful", "nondeterministic", "failed"]
@@ -82,30 +77,11 @@ def likely_causes(names: CellNames, *, patch_default_rng: bool, across_processes
     return causes
 
 
-def _framework_causes() -> list[str]:
-    causes = []
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        try:
-            if not torch.are_deterministic_algorithms_enabled():
-                causes.append("torch is loaded without deterministic algorithms (`%seed --deterministic`)")
-        except Exception:  # noqa: BLE001, S110 - a half-imported torch
-            pass
-    if "tensorflow" in sys.modules:
-        try:
-            from tensorflow.python.framework import config as tf_config
-
-            if not tf_config.is_op_determinism_enabled():
-                causes.append("TensorFlow is loaded without op determinism (`%seed --deterministic`)")
-        except Exception:  # noqa: BLE001, S110 - private API moved: no cause to name
-            pass
-    return causes
-
-
 # ------------------------------------------------------------------- report
+_LISTED_RUNS = 3
 @dataclass
 class CellCheckReport:
-    seed: int
+    seed: int | None
     runs: int
     differences: list[tuple[int, Difference]]
     stateful: list[str]
@@ -119,7 +95,8 @@ class CellCheckReport:
         if all(self.errors) and len(set(self.errors)) == 1:
             return "failed"
         if self.differences:
-            return "stateful" if self.stateful and self.unrestorable else "nondeterministic"
+            # With names it could not put back, the check cannot tell state from nondeterminism.
+            return "stateful" if self.unrestorable else "nondeterministic"
         return "stateful" if self.stateful else "reproducible"
 
     @property
@@ -131,21 +108,25 @@ class CellCheckReport:
             f" and {', '.join(self.compared_names)}" if self.compared_names else ""
         )
         verdict = self.verdict
+        under = "without a seed" if self.seed is None else f"under seed {self.seed}"
         lines: list[str] = []
         if verdict == "reproducible":
-            lines.append(f"Reproducible: {self.runs} runs under seed {self.seed} gave identical {what}.")
+            lines.append(f"Reproducible: {self.runs} runs {under} gave identical {what}.")
         elif verdict == "failed":
-            lines.append(f"Every run under seed {self.seed} raised {self.errors[0]}.")
+            lines.append(f"Every run {under} raised {self.errors[0]}.")
         elif verdict == "nondeterministic":
-            lines.append(f"NOT reproducible: {self.runs} runs under seed {self.seed} differ.")
+            lines.append(f"NOT reproducible: {self.runs} runs {under} differ.")
         else:
             lines.append(
-                f"STATEFUL: the cell depends on its own previous run (seed {self.seed}, {self.runs} runs)."
+                f"STATEFUL: the cell depends on its own previous run ({self.runs} runs {under})."
             )
-        if self.differences:
-            by_run = dict(self.differences)
-            for run in range(2, self.runs + 1):
-                lines.append(f"  run {run} vs run 1: {by_run.get(run, 'identical')}")
+        for run, difference in self.differences[:_LISTED_RUNS]:
+            lines.append(f"  run {run} vs run 1: {difference}")
+        if len(self.differences) > _LISTED_RUNS:
+            lines.append(f"  … {len(self.differences) - _LISTED_RUNS} more runs differ from run 1")
+        agreeing = self.runs - 1 - len(self.differences)
+        if self.differences and agreeing:
+            lines.append(f"  {agreeing} other run{'s' if agreeing > 1 else ''} matched run 1")
         for note in self.stateful:
             lines.append(f"  stateful: {note}")
         if verdict == "stateful" and not self.differences:
@@ -154,7 +135,7 @@ class CellCheckReport:
                 "running the cell again by hand will not repeat its result."
             )
         for name, error in self.unrestorable.items():
-            lines.append(f"  could not snapshot {name!r} ({error}); it was not restored between runs")
+            lines.append(f"  could not snapshot {name!r}: {error}")
         if self.differences and self.causes:
             lines.append("  likely cause" + ("s" if len(self.causes) > 1 else "") + ":")
             lines += [f"    - {cause}" for cause in self.causes]
@@ -162,12 +143,12 @@ class CellCheckReport:
 
 
 # Only memory addresses: in one kernel a timestamp or duration that changes is the nondeterminism.
-_ADDRESSES = volatile_rules()[:1]
+_ADDRESSES = ADDRESS_RULES
 
 
 def compare_runs(first: RunRecord, other: RunRecord) -> Difference | None:
     if first.error_text != other.error_text:
-        return Difference("error", str(first.error_text), str(other.error_text))
+        return Difference("error", short_repr(first.error_text), short_repr(other.error_text))
     found = text_difference(
         normalize_text(first.stdout, _ADDRESSES), normalize_text(other.stdout, _ADDRESSES), "stdout"
     )
@@ -200,14 +181,16 @@ def compare_runs(first: RunRecord, other: RunRecord) -> Difference | None:
 
 # -------------------------------------------------------------------- check
 def check_cell(
-    shell: Any, seeder: Seeder, cell: str, seed: int, runs: int = 2
+    shell: Any, seeder: Seeder, cell: str, seed: int | None, runs: int = 2
 ) -> tuple[CellCheckReport, RunRecord]:
     """Run ``cell`` ``runs`` times under ``seed``; return the report and the last run.
 
-    The last run's outputs are shown as a normal run's would be; earlier runs are silent.
+    ``seed=None`` runs the cell as it is, unseeded, so any randomness it draws shows
+    as a difference. The last run's outputs are shown as a normal run's would be;
+    earlier runs are silent. Only the first run's record and the current one are
+    kept, so memory does not grow with ``runs``.
     """
-    if runs < 2:
-        raise ValueError(f"--runs must be at least 2, got {runs}")
+    validate_runs(runs)
     source = shell.transform_cell(cell)
     names = analyze_cell(source)  # SyntaxError here, before anything ran
     namespace = shell.user_ns
@@ -216,33 +199,33 @@ def check_cell(
     stateful = [
         f"reads {name!r} before assigning it"
         for name in sorted(names.read_before_assigned)
-        if name in namespace
+        if name in namespace and name not in snapshot.unrestorable
     ]
-    records: list[RunRecord] = []
+    first: RunRecord | None = None
+    record = RunRecord()
+    differences: list[tuple[int, Difference]] = []
+    errors: list[str | None] = []
     for index in range(runs):
         last = index == runs - 1
         if index > 0:
             snapshot.restore(namespace)
-        record = run_once(
-            shell, cell, seeder.seeded(seed), assigned=names.assigned, show=last, keep_figures=last
-        )
-        if index == 0:
+        seeded = seeder.seeded(seed) if seed is not None else nullcontext()
+        record = run_once(shell, cell, seeded, assigned=names.assigned, show=last, keep_figures=last)
+        errors.append(record.error_text)
+        if first is None:
+            first = record
             for name in sorted(read_only):
                 if (
                     name in namespace
                     and first_difference(snapshot.saved[name], namespace[name], name) is not None
                 ):
                     stateful.append(f"changes {name!r} in place, which it also reads")
-        records.append(record)
+        elif (found := compare_runs(first, record)) is not None:
+            differences.append((index + 1, found))
 
-    differences = [
-        (k + 1, d)
-        for k, r in enumerate(records[1:], start=1)
-        if (d := compare_runs(records[0], r)) is not None
-    ]
     causes = likely_causes(names, patch_default_rng=seeder.patch_default_rng)
-    if differences and not causes:
-        causes = _framework_causes()
+    if differences and seed is None and not causes:
+        causes = ["the cell draws random numbers and no seed was given (`%%seed --check N` or `%seed N`)"]
     report = CellCheckReport(
         seed=seed,
         runs=runs,
@@ -250,7 +233,7 @@ def check_cell(
         stateful=stateful,
         causes=causes,
         unrestorable=snapshot.unrestorable,
-        errors=[r.error_text for r in records],
-        compared_names=sorted(records[-1].names),
+        errors=errors,
+        compared_names=sorted(record.names),
     )
-    return report, records[-1]
+    return report, record

@@ -1,20 +1,18 @@
-"""Exact comparison of values and outputs from repeated runs, naming the first difference.
+"""Exact comparison of values from repeated runs, naming the first difference.
 
 Pure logic, no IPython: the cell check compares Python objects (arrays, tensors,
-containers, plain objects), the notebook check compares nbformat outputs. No
+containers, plain objects); :mod:`.output_difference` compares nbformat outputs. No
 framework is imported here; a tensor is recognised by its type's module, so a
 comparison never loads torch or TensorFlow into a kernel that did not have them.
 """
 
 from __future__ import annotations
 
-import base64
 import math
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from re import Pattern
 from typing import Any
+
+from .text_rules import normalize_text
 
 _MAX_DEPTH = 12
 _REPR_LIMIT = 80
@@ -70,7 +68,7 @@ def _compare(a: object, b: object, where: str, depth: int, seen: set[tuple[int, 
         return None if a == b else Difference(where, short_repr(a), short_repr(b))
     kind = _array_kind(a)
     if kind is not None:
-        return _compare_arrays(_to_numpy(a, kind), _to_numpy(b, kind), where)
+        return array_difference(_to_numpy(a, kind), _to_numpy(b, kind), where)
     if isinstance(a, dict):
         return _compare_mappings(a, b, where, depth, seen)  # type: ignore[arg-type]
     if isinstance(a, (list, tuple)):
@@ -210,7 +208,7 @@ def _torch_strided(tensor: Any) -> Any:
     return torch.strided
 
 
-def _compare_arrays(a: Any, b: Any, where: str) -> Difference | None:
+def array_difference(a: Any, b: Any, where: str) -> Difference | None:
     import numpy as np
 
     if a.dtype != b.dtype:
@@ -252,7 +250,7 @@ def _compare_matplotlib(a: Any, b: Any, where: str) -> Difference | None:
         figure_a, figure_b = a, b
     if figure_a is None or figure_b is None or not hasattr(figure_a, "canvas"):
         return None if _safe_repr_equal(a, b) else Difference(where, short_repr(a), short_repr(b))
-    return _compare_arrays(_render(figure_a), _render(figure_b), f"{where} pixel")
+    return array_difference(_render(figure_a), _render(figure_b), f"{where} pixel")
 
 
 def _render(figure: Any) -> Any:
@@ -278,182 +276,6 @@ def _compare_pandas(a: Any, b: Any, where: str) -> Difference | None:
         return Difference(f"{where}.columns", short_repr(list(a.columns)), short_repr(list(b.columns)))
     if not a.index.equals(b.index):
         return Difference(f"{where}.index", short_repr(list(a.index)), short_repr(list(b.index)))
-    return _compare_arrays(a.to_numpy(), b.to_numpy(), f"{where}.values") or Difference(
+    return array_difference(a.to_numpy(), b.to_numpy(), f"{where}.values") or Difference(
         where, "dtypes or values differ", ""
     )
-
-
-# --------------------------------------------------------- notebook outputs
-VOLATILE_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"0x[0-9a-fA-F]{4,}", "0x…"),
-    (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", "<timestamp>"),
-    (r"\b\d+(\.\d+)?\s?(ns|µs|us|ms|s|sec|secs|seconds|min)\b", "<duration>"),
-)
-"""Default normalisation of volatile text: memory addresses, ISO timestamps, durations.
-
-Each rule is ``(regex, replacement)``; ``--ignore REGEX`` adds rules that replace
-their match with ``<ignored>``.
-"""
-
-
-def volatile_rules(ignore: Iterable[str] = ()) -> list[tuple[Pattern[str], str]]:
-    """Compile the default rules plus ``ignore``; a bad regex raises ``ValueError`` naming it."""
-    rules = [(re.compile(pattern), replacement) for pattern, replacement in VOLATILE_PATTERNS]
-    for pattern in ignore:
-        try:
-            rules.append((re.compile(pattern), "<ignored>"))
-        except re.error as error:
-            raise ValueError(f"--ignore {pattern!r} is not a valid regular expression: {error}") from None
-    return rules
-
-
-_DEFAULT_RULES: list[tuple[Pattern[str], str]] | None = None
-
-
-def normalize_text(text: str, rules: list[tuple[Pattern[str], str]] | None = None) -> str:
-    global _DEFAULT_RULES
-    if rules is None:
-        if _DEFAULT_RULES is None:
-            _DEFAULT_RULES = volatile_rules()
-        rules = _DEFAULT_RULES
-    for pattern, replacement in rules:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def text_difference(first: str, second: str, where: str) -> Difference | None:
-    """The first differing line of two texts, numbered from 1."""
-    if first == second:
-        return None
-    lines_a, lines_b = first.splitlines(), second.splitlines()
-    for number, (left, right) in enumerate(zip(lines_a, lines_b), start=1):
-        if left != right:
-            return Difference(f"{where} line {number}", short_repr(left), short_repr(right))
-    number = min(len(lines_a), len(lines_b)) + 1
-    return Difference(
-        f"{where} line {number}",
-        short_repr(lines_a[number - 1]) if len(lines_a) >= number else "<end>",
-        short_repr(lines_b[number - 1]) if len(lines_b) >= number else "<end>",
-    )
-
-
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
-
-
-def decode_image(data: str | bytes) -> Any:
-    """Pixel data (a numpy array) of a base64 text or raw bytes image, via Pillow."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    raw = data if isinstance(data, bytes) else base64.b64decode("".join(data.split()))
-    with Image.open(io.BytesIO(raw)) as image:
-        return np.asarray(image.convert("RGBA"))
-
-
-def image_difference(first: str | bytes, second: str | bytes, where: str) -> Difference | None:
-    """Compare two encoded images by their decoded pixels, not their bytes (encoders embed metadata)."""
-    if first == second:
-        return None
-    try:
-        pixels_a, pixels_b = decode_image(first), decode_image(second)
-    except Exception as error:  # noqa: BLE001 - undecodable: fall back to the encoded bytes
-        return Difference(where, "image data differs", f"(not decodable: {error})")
-    if pixels_a.shape != pixels_b.shape:
-        return Difference(
-            f"{where} size",
-            f"{pixels_a.shape[1]}x{pixels_a.shape[0]}",
-            f"{pixels_b.shape[1]}x{pixels_b.shape[0]}",
-        )
-    found = _compare_arrays(pixels_a, pixels_b, f"{where} pixel")
-    return found
-
-
-def mimebundle_difference(
-    first: dict[str, Any],
-    second: dict[str, Any],
-    where: str,
-    rules: list[tuple[Pattern[str], str]] | None = None,
-) -> Difference | None:
-    """Compare two display data bundles: images by pixels, text normalised, the rest exactly."""
-    if first.keys() != second.keys():
-        return Difference(f"{where} types", ", ".join(sorted(first)), ", ".join(sorted(second)))
-    for mime in sorted(first):
-        a, b = first[mime], second[mime]
-        if mime in IMAGE_TYPES:
-            found = image_difference(a, b, f"{where} {mime}")
-        elif isinstance(a, (str, list)) and isinstance(b, (str, list)):
-            text_a = a if isinstance(a, str) else "".join(a)
-            text_b = b if isinstance(b, str) else "".join(b)
-            found = text_difference(
-                normalize_text(text_a, rules), normalize_text(text_b, rules), f"{where} {mime}"
-            )
-        else:
-            found = first_difference(a, b, f"{where} {mime}")
-        if found is not None:
-            return found
-    return None
-
-
-def output_difference(
-    first: dict[str, Any],
-    second: dict[str, Any],
-    where: str,
-    rules: list[tuple[Pattern[str], str]] | None = None,
-) -> Difference | None:
-    """Compare two nbformat outputs; execution counts, metadata and display ids are ignored."""
-    kind = first.get("output_type")
-    if kind != second.get("output_type"):
-        return Difference(f"{where} type", str(kind), str(second.get("output_type")))
-    if kind == "stream":
-        if first.get("name") != second.get("name"):
-            return Difference(f"{where} stream", str(first.get("name")), str(second.get("name")))
-        return text_difference(
-            normalize_text(_joined(first.get("text", "")), rules),
-            normalize_text(_joined(second.get("text", "")), rules),
-            f"{where} {first.get('name')}",
-        )
-    if kind == "error":
-        return text_difference(
-            normalize_text(f"{first.get('ename')}: {first.get('evalue')}", rules),
-            normalize_text(f"{second.get('ename')}: {second.get('evalue')}", rules),
-            f"{where} error",
-        )
-    return mimebundle_difference(first.get("data", {}), second.get("data", {}), where, rules)
-
-
-def outputs_difference(
-    first: list[dict[str, Any]],
-    second: list[dict[str, Any]],
-    where: str,
-    rules: list[tuple[Pattern[str], str]] | None = None,
-) -> Difference | None:
-    """Compare a cell's output lists; consecutive stream chunks are merged first (their split is timing)."""
-    merged_a, merged_b = _merge_streams(first), _merge_streams(second)
-    for index, (left, right) in enumerate(zip(merged_a, merged_b), start=1):
-        found = output_difference(left, right, f"{where} output {index}", rules)
-        if found is not None:
-            return found
-    if len(merged_a) != len(merged_b):
-        return Difference(f"{where} number of outputs", str(len(merged_a)), str(len(merged_b)))
-    return None
-
-
-def _joined(text: str | list[str]) -> str:
-    return text if isinstance(text, str) else "".join(text)
-
-
-def _merge_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    merged: list[dict[str, Any]] = []
-    for output in outputs:
-        if (
-            output.get("output_type") == "stream"
-            and merged
-            and merged[-1].get("output_type") == "stream"
-            and merged[-1].get("name") == output.get("name")
-        ):
-            merged[-1] = {**merged[-1], "text": _joined(merged[-1]["text"]) + _joined(output.get("text", ""))}
-        else:
-            merged.append(dict(output))
-    return merged

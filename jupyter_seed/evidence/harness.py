@@ -12,12 +12,15 @@ from __future__ import annotations
 import ast
 import copy
 import io
+import re
 import sys
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..seeding.errors import describe_error, short_text
 
 
 def run_cell_body(shell: Any, cell: str) -> Any:
@@ -36,22 +39,84 @@ def run_cell_body(shell: Any, cell: str) -> Any:
     return eval(shell.compile(last_expression, filename, "eval"), shell.user_global_ns, namespace)
 
 
+# -------------------------------------------------------------------- limits
+MAX_RUNS = 100
+"""Most runs of one check: beyond that a check is a benchmark, and a typo (``--runs 3000``) costs hours."""
+
+
+def validate_runs(runs: object) -> int:
+    if isinstance(runs, bool) or not isinstance(runs, int) or not 2 <= runs <= MAX_RUNS:
+        raise ValueError(f"--runs must be an integer from 2 to {MAX_RUNS}, got {short_text(repr(runs), 40)}")
+    return runs
+
+
 # ------------------------------------------------------------------ snapshot
+# Names IPython puts in the user namespace: the shell's machinery and history, not the user's data.
+SHELL_NAMES = frozenset(
+    {"In", "Out", "get_ipython", "exit", "quit", "_", "__", "___", "_i", "_ii", "_iii", "_oh", "_ih", "_dh"}
+)
+_SHELL_NAME = re.compile(r"_i?\d+|_i+")
+
+# Copying objects of these packages can import a framework the kernel does not use
+# (a Keras 3 model on the torch backend imports TensorFlow when deep-copied).
+_NOT_COPIED_PACKAGES = frozenset({"keras", "tf_keras"})
+_MACHINERY_PACKAGES = frozenset({"IPython", "ipykernel", "traitlets", "zmq", "jupyter_client", "comm"})
+
+
+def is_shell_name(name: str) -> bool:
+    return name in SHELL_NAMES or _SHELL_NAME.fullmatch(name) is not None
+
+
+def _top_package(value: object) -> str:
+    return (type(value).__module__ or "").partition(".")[0]
+
+
 def is_restorable_kind(value: object) -> bool:
-    # Modules, functions and classes are not state a cell run changes; copying them is pointless.
-    return not isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type))
+    """Only the user's data is state a cell run changes; code and the shell's machinery are not."""
+    if isinstance(
+        value,
+        (
+            types.ModuleType,
+            types.FunctionType,
+            types.BuiltinFunctionType,
+            types.MethodType,
+            types.BuiltinMethodType,
+            type,
+        ),
+    ):
+        return False
+    return _top_package(value) not in _MACHINERY_PACKAGES
+
+
+def user_data_names(namespace: dict[str, Any], names: set[str]) -> set[str]:
+    """The names among ``names`` that hold the user's data (absent names included)."""
+    return {
+        n
+        for n in names
+        if not is_shell_name(n) and (n not in namespace or is_restorable_kind(namespace[n]))
+    }
 
 
 class NamespaceSnapshot:
-    """The values of some names before the check, to put back before every further run."""
+    """The values of some names before the check, to put back before every further run.
+
+    Only the user's data is copied (see :func:`user_data_names`); an object that
+    cannot be copied is listed in ``unrestorable`` with a one-line reason.
+    """
 
     def __init__(self, namespace: dict[str, Any], names: set[str]) -> None:
+        names = user_data_names(namespace, names)
         self.absent = {name for name in names if name not in namespace}
-        candidates = {
-            n: namespace[n] for n in sorted(names - self.absent) if is_restorable_kind(namespace[n])
-        }
         self.saved: dict[str, Any] = {}
         self.unrestorable: dict[str, str] = {}
+        candidates: dict[str, Any] = {}
+        for name in sorted(names - self.absent):
+            value = namespace[name]
+            if _top_package(value) in _NOT_COPIED_PACKAGES:
+                package = _top_package(value)
+                self.unrestorable[name] = f"{package} objects are not copied (copying can import a framework)"
+            else:
+                candidates[name] = value
         try:
             self.saved = copy.deepcopy(candidates)
         except Exception:  # noqa: BLE001 - find which ones cannot be copied
@@ -59,7 +124,7 @@ class NamespaceSnapshot:
                 try:
                     self.saved[name] = copy.deepcopy(value)
                 except Exception as error:  # noqa: BLE001
-                    self.unrestorable[name] = f"{type(error).__name__}: {error}"
+                    self.unrestorable[name] = describe_error(error, 160)
 
     def restore(self, namespace: dict[str, Any]) -> None:
         namespace.update(copy.deepcopy(self.saved))  # a fresh copy, so the snapshot itself stays intact
@@ -79,7 +144,14 @@ class RunRecord:
 
     @property
     def error_text(self) -> str | None:
-        return None if self.error is None else f"{type(self.error).__name__}: {self.error}"
+        """The error in one line; every line of its message is kept, so different errors stay different."""
+        if self.error is None:
+            return None
+        try:
+            message = " ".join(str(self.error).split())
+        except Exception:  # noqa: BLE001 - a broken __str__
+            return describe_error(self.error)
+        return short_text(f"{type(self.error).__name__}: {message}", 300)
 
 
 class _Tee(io.TextIOBase):
@@ -147,7 +219,7 @@ def collect_figures(before: set[int], record: RunRecord, *, keep: bool, render: 
             figure.canvas.draw()
             record.figures.append(np.asarray(figure.canvas.buffer_rgba()).copy())
         except Exception as error:  # noqa: BLE001 - a figure that cannot render is recorded as such
-            record.figures.append(f"<figure {number} failed to render: {error}>")
+            record.figures.append(f"<figure {number} failed to render: {describe_error(error)}>")
         if not keep:
             pyplot.close(figure)
 
@@ -178,5 +250,5 @@ def run_once(
             record.error = error
     collect_figures(figures_before, record, keep=keep_figures, render=render_figures)
     namespace = shell.user_ns
-    record.names = {n: namespace[n] for n in assigned if n in namespace and is_restorable_kind(namespace[n])}
+    record.names = {n: namespace[n] for n in user_data_names(namespace, set(assigned)) if n in namespace}
     return record

@@ -19,14 +19,26 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..seeding.seeds import validate_seed
-from .difference import Difference, outputs_difference, volatile_rules
+from .difference import Difference
+from .output_difference import outputs_difference
+from .text_rules import volatile_rules
+from .harness import validate_runs
 from .notebook_runner import NotebookCheckError, code_cells, execute_runs, load_notebook
 
 EXIT_REPRODUCIBLE = 0
 EXIT_DIFFERENT = 1
 EXIT_NOT_RUN = 2
+EXIT_INTERRUPTED = 130
 DEFAULT_SEED = 0
 Format = Literal["text", "json", "markdown"]
+Mode = Literal["asis", "once", "per-cell"]
+MODES: tuple[str, ...] = ("asis", "once", "per-cell")
+DEFAULT_MODE: Mode = "once"
+"""``%seed N`` once at the start, as a notebook that seeds itself would: it checks the stream
+order across cells too, which per-cell reseeding would hide."""
+
+SKIP_TAGS = frozenset({"jupyter-seed-skip", "nbval-ignore-output"})
+"""Cell tags whose outputs are not compared (the cell still runs); nbval's tag is honoured too."""
 
 __all__ = ["CellReport", "NotebookCheckError", "NotebookReport", "check_notebook"]
 
@@ -42,6 +54,8 @@ class CellReport:
     run: int | None = None
     """The run (2..K) that first differed from run 1."""
     causes: list[str] = field(default_factory=list)
+    skipped: bool = False
+    """Tagged ``jupyter-seed-skip``: run, not compared."""
 
     @property
     def reproducible(self) -> bool:
@@ -57,11 +71,21 @@ class CellReport:
 @dataclass
 class NotebookReport:
     path: str
-    seed: int
-    per_cell: str
+    seed: int | None
+    per_cell: str | None
     runs: int
     seconds: float
     cells: list[CellReport] = field(default_factory=list)
+    mode: Mode = DEFAULT_MODE
+
+    @property
+    def mode_text(self) -> str:
+        """Which mode ran, in words, for every rendering."""
+        if self.mode == "asis":
+            return "mode asis: the notebook as it is, no seed added"
+        if self.mode == "once":
+            return f"mode once: %seed {self.seed} at the start"
+        return f"mode per-cell: %seed {self.seed} --per-cell {self.per_cell}"
 
     @property
     def differing(self) -> list[CellReport]:
@@ -87,26 +111,40 @@ class NotebookReport:
 
 
 # -------------------------------------------------------------------- check
+def resolve_mode(mode: str | None, per_cell: str | None) -> tuple[Mode, str | None]:
+    """The mode to run and its per-cell setting; ``--per-cell`` alone means per-cell mode."""
+    if mode is None:
+        mode = "per-cell" if per_cell else DEFAULT_MODE
+    if mode not in MODES:
+        raise ValueError(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if per_cell is not None and per_cell not in ("same", "derived"):
+        raise ValueError(f"--per-cell must be 'same' or 'derived', got {per_cell!r}")
+    if mode != "per-cell" and per_cell is not None:
+        raise ValueError(f"--per-cell goes with --mode per-cell, not with --mode {mode}")
+    return mode, (per_cell or "same") if mode == "per-cell" else None  # type: ignore[return-value]
+
+
 def check_notebook(
     path: str | os.PathLike[str],
     *,
     seed: int = DEFAULT_SEED,
-    per_cell: str = "same",
+    per_cell: str | None = None,
     runs: int = 2,
     timeout: float | None = None,
     ignore: Sequence[str] = (),
     parallel: int | None = None,
+    mode: str | None = None,
 ) -> NotebookReport:
-    """Run the notebook ``runs`` times under ``seed`` and compare every code cell's outputs.
+    """Run the notebook ``runs`` times and compare every code cell's outputs.
 
-    Raises :class:`NotebookCheckError` (one line) when it cannot be run; bad arguments
-    raise ``ValueError`` before any kernel starts.
+    ``mode``: ``"asis"`` (no seed added), ``"once"`` (``%seed seed`` at the start, the
+    default) or ``"per-cell"`` (``%seed seed --per-cell per_cell``; given ``per_cell``
+    alone selects it). Raises :class:`NotebookCheckError` (one line) when it cannot be
+    run; bad arguments raise ``ValueError`` before any kernel starts.
     """
     seed = validate_seed(seed)
-    if per_cell not in ("same", "derived"):
-        raise ValueError(f"--per-cell must be 'same' or 'derived', got {per_cell!r}")
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 2:
-        raise ValueError(f"--runs must be an integer of at least 2, got {runs!r}")
+    chosen, per_cell = resolve_mode(mode, per_cell)
+    validate_runs(runs)
     if parallel is not None and (isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1):
         raise ValueError(f"--parallel must be a positive integer, got {parallel!r}")
     if timeout is not None and not timeout > 0:
@@ -117,19 +155,26 @@ def check_notebook(
     executed = execute_runs(
         notebook,
         runs=runs,
-        seed=seed,
+        seed=None if chosen == "asis" else seed,
         per_cell=per_cell,
         cwd=str(Path(path).resolve().parent),
         timeout=timeout,
         parallel=parallel,
     )
-    report = NotebookReport(str(path), seed, per_cell, runs, time.perf_counter() - started)
+    offset = 0 if chosen == "asis" else 1  # copies carry the setup cell first
+    seconds = time.perf_counter() - started
+    applied = None if chosen == "asis" else seed
+    report = NotebookReport(str(path), applied, per_cell, runs, seconds, mode=chosen)
     for index, cell in code_cells(notebook):
         cell_report = CellReport(index, cell.get("id"), cell.source)
+        cell_report.skipped = bool(SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])))
+        report.cells.append(cell_report)
+        if cell_report.skipped:
+            continue
+        position = index - 1 + offset
         for run, other in enumerate(executed[1:], start=2):
-            # Copies carry the setup cell at 0, so notebook cell N (1-based) is cells[N] there.
             found = outputs_difference(
-                executed[0].cells[index].outputs, other.cells[index].outputs, "", rules
+                executed[0].cells[position].outputs, other.cells[position].outputs, "", rules
             )
             if found is not None:
                 cell_report.difference = Difference(
@@ -138,7 +183,6 @@ def check_notebook(
                 cell_report.run = run
                 cell_report.causes = _likely_causes(cell.source)
                 break
-        report.cells.append(cell_report)
     return report
 
 

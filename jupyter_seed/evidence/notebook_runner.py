@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
+
+from ..seeding.errors import describe_error, short_text
 
 SETUP_CELL_ID = "jupyter-seed-check-setup"
 
@@ -73,16 +77,45 @@ def code_cells(notebook: Any) -> list[tuple[int, Any]]:
 
 
 # ---------------------------------------------------------------- executing
-def _kernel_env() -> dict[str, str]:
-    # The kernel must import this very jupyter_seed, installed or not (a source checkout).
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+)
+"""Read at start-up by OpenMP, MKL, OpenBLAS, NumExpr, Accelerate and TensorFlow (torch follows OpenMP)."""
+
+
+def kernel_env(threads: int | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of every kernel a check starts, the same for the CLI and the pytest gate.
+
+    ``threads``: math threads per kernel, so parallel kernels share the cores instead of
+    each starting one thread per core (a variable the user set is kept).
+    """
     env = dict(os.environ)
+    # Under pytest, ipykernel sees PYTEST_CURRENT_TEST and stops capturing C-level output,
+    # which would make the pytest gate see other outputs than `jupyter-seed check`.
+    env.pop("PYTEST_CURRENT_TEST", None)
+    # The kernel must import this very jupyter_seed, installed or not (a source checkout).
     package_parent = str(Path(__file__).resolve().parent.parent)
     paths = [package_parent] + [
         p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != package_parent
     ]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if threads is not None:
+        for name in THREAD_VARIABLES:
+            env.setdefault(name, str(threads))
+        env.setdefault("TF_NUM_INTEROP_THREADS", "1")
+    env.update(extra or {})
     return env
+
+
+def threads_per_kernel(parallel: int) -> int | None:
+    """Each of ``parallel`` kernels' share of the cores; ``None`` (no limit) for a single kernel."""
+    return None if parallel <= 1 else max(1, usable_cores() // parallel)
 
 
 def _kernel_name(notebook: Any) -> str:
@@ -96,19 +129,22 @@ def _kernel_name(notebook: Any) -> str:
     return name
 
 
-def setup_source(seed: int, per_cell: str) -> str:
-    return f"%load_ext jupyter_seed\n%seed {seed} --per-cell {per_cell} --quiet"
+def setup_source(seed: int, per_cell: str | None, extra: str = "") -> str:
+    """The injected first cell: ``%seed N`` once, or with ``--per-cell MODE``; ``extra`` code after it."""
+    mode = f" --per-cell {per_cell}" if per_cell else ""
+    return f"%load_ext jupyter_seed\n%seed {seed}{mode} --quiet" + (f"\n{extra}" if extra else "")
 
 
-def _with_setup_cell(notebook: Any, seed: int | None, per_cell: str) -> Any:
+def _with_setup_cell(notebook: Any, seed: int | None, per_cell: str | None, extra: str = "") -> Any:
     _, nbformat = _require_nbclient()
     copy_ = copy.deepcopy(notebook)
     for cell in copy_.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    if seed is not None:
-        setup = nbformat.v4.new_code_cell(setup_source(seed, per_cell))
+    if seed is not None or extra:
+        source = setup_source(seed, per_cell, extra) if seed is not None else extra
+        setup = nbformat.v4.new_code_cell(source)
         setup["id"] = SETUP_CELL_ID
         copy_.cells.insert(0, setup)
     return copy_
@@ -161,22 +197,6 @@ def _client_class() -> Any:
     return CellIdNotebookClient
 
 
-async def _execute_one(
-    notebook: Any, *, cwd: str, timeout: float | None, kernel_name: str, env: dict[str, str]
-) -> Any:
-    client = _client_class()(
-        notebook,
-        timeout=timeout,
-        kernel_name=kernel_name,
-        resources={"metadata": {"path": cwd}},
-        allow_errors=False,
-        record_timing=False,
-    )
-    # The kernels' own stderr (ipykernel's transport warnings) would bury our one-line errors.
-    await client.async_execute(env=env, stderr=subprocess.DEVNULL)
-    return notebook
-
-
 def _describe_failure(error: BaseException, notebook: Any, has_setup: bool, timeout: float | None) -> str:
     nbclient, _ = _require_nbclient()
     exceptions = nbclient.exceptions
@@ -191,17 +211,17 @@ def _describe_failure(error: BaseException, notebook: Any, has_setup: bool, time
         if failing == 0 and has_setup
         else (f"cell {failing + 1 - offset}" if failing is not None else "a cell")
     )
-    if isinstance(error, exceptions.CellExecutionError):
-        return f"{where} raised {error.ename}: {error.evalue}".rstrip(": ")
     if isinstance(error, exceptions.CellTimeoutError):
-        return f"a cell timed out after {timeout:g} s (--timeout)"
+        return f"{where} timed out after {timeout:g} s (--timeout)"
+    if isinstance(error, exceptions.CellExecutionError):
+        message = " ".join(f"{error.ename}: {error.evalue}".split()).rstrip(": ")
+        return f"{where} raised {short_text(message, 200)}"
     if isinstance(error, exceptions.DeadKernelError):
-        return f"the kernel died ({error})"
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+        return f"the kernel died ({describe_error(error)})"
+    return describe_error(error)
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))  # honours taskset and container CPU sets
     except (AttributeError, OSError):
@@ -226,43 +246,108 @@ def _run_coroutine(make_coroutine: Any) -> Any:
         return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
+def _guard_signal_handlers(loop: Any, on_interrupt: Any) -> None:
+    """Route Ctrl-C and SIGTERM to ``on_interrupt`` for the whole check.
+
+    nbclient installs its own handler per client (it cleans up that one kernel and
+    lets the others run on) and removes it when the client ends; on this check's own
+    loop, those registrations are ignored so that an interrupt stops every run.
+    """
+    add, remove = loop.add_signal_handler, loop.remove_signal_handler
+    try:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            add(number, on_interrupt)
+    except (RuntimeError, NotImplementedError, ValueError):
+        return  # not the main thread (a check inside Jupyter): Ctrl-C is the caller's
+    owned = (signal.SIGINT, signal.SIGTERM)
+    loop.add_signal_handler = lambda number, *a: None if number in owned else add(number, *a)
+    loop.remove_signal_handler = lambda number: False if number in owned else remove(number)
+
+
+async def _shut_down(clients: list[Any]) -> None:
+    """Stop every kernel still running (a run cancelled while its kernel was starting)."""
+    for client in clients:
+        manager = getattr(client, "km", None)
+        try:
+            if manager is not None and manager.has_kernel:
+                await manager.shutdown_kernel(now=True)
+                await manager.cleanup_resources()
+        except Exception:  # noqa: BLE001, S110 - already gone: nothing to stop
+            pass
+
+
 def execute_runs(
     notebook: Any,
     *,
     runs: int,
     seed: int | None,
-    per_cell: str,
+    per_cell: str | None,
     cwd: str,
     timeout: float | None = None,
     parallel: int | None = None,
+    env: dict[str, str] | None = None,
+    setup_extra: str = "",
 ) -> list[Any]:
-    """Execute ``runs`` copies of ``notebook`` (``seed=None``: no setup cell, a plain run).
+    """Execute ``runs`` copies of ``notebook`` (``seed=None``: no seed, the notebook as it is).
 
-    Runs use separate kernels, ``parallel`` at a time (default: one per CPU core).
-    Raises NotebookCheckError naming the cell when any run fails.
+    Runs use separate kernels, ``parallel`` at a time (default: one per CPU core), each
+    with its share of the cores' math threads; ``env`` adds kernel variables and
+    ``setup_extra`` code to the setup cell. Raises NotebookCheckError naming the cell when
+    any run fails, and KeyboardInterrupt once every kernel is shut down after Ctrl-C.
     """
     import asyncio
 
-    limit = max(1, min(runs, parallel or _usable_cores()))
-    env = _kernel_env()
+    limit = max(1, min(runs, parallel or usable_cores()))
+    kernel_environment = kernel_env(threads_per_kernel(limit), env)
     kernel_name = _kernel_name(notebook)
-    copies = [_with_setup_cell(notebook, seed, per_cell) for _ in range(runs)]
+    copies = [_with_setup_cell(notebook, seed, per_cell, setup_extra) for _ in range(runs)]
+    # nbclient's timeout is an integer trait: a fractional limit is rounded up, never down.
+    whole_timeout = None if timeout is None else max(1, math.ceil(timeout))
+    client_class = _client_class()
+    clients = [
+        client_class(
+            copy_,
+            timeout=whole_timeout,
+            kernel_name=kernel_name,
+            resources={"metadata": {"path": cwd}},
+            allow_errors=False,
+            record_timing=False,
+            shutdown_kernel="immediate",  # outputs are collected by then; no need to wait
+        )
+        for copy_ in copies
+    ]
+    interrupted = False
 
     async def run_all() -> list[BaseException | Any]:
+        nonlocal interrupted
         gate = asyncio.Semaphore(limit)
 
-        async def one(copy_: Any) -> Any:
+        async def one(client: Any) -> Any:
             async with gate:
-                return await _execute_one(copy_, cwd=cwd, timeout=timeout, kernel_name=kernel_name, env=env)
+                # The kernels' own stderr (ipykernel's transport warnings) would bury our one-line errors.
+                return await client.async_execute(env=kernel_environment, stderr=subprocess.DEVNULL)
 
-        return await asyncio.gather(*(one(c) for c in copies), return_exceptions=True)
+        tasks = [asyncio.ensure_future(one(client)) for client in clients]
+
+        def on_interrupt() -> None:
+            nonlocal interrupted
+            interrupted = True
+            for task in tasks:
+                task.cancel()
+
+        _guard_signal_handlers(asyncio.get_running_loop(), on_interrupt)
+        try:
+            return await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await _shut_down(clients)
 
     results = _run_coroutine(run_all)
-    for number, (result, copy_) in enumerate(zip(results, copies), start=1):
+    if interrupted:
+        raise KeyboardInterrupt
+    for result, copy_ in zip(results, copies):
         if isinstance(result, BaseException):
             if isinstance(result, (KeyboardInterrupt, SystemExit)):
                 raise result
-            raise NotebookCheckError(_describe_failure(result, copy_, seed is not None, timeout)) from None
+            has_setup = seed is not None or bool(setup_extra)
+            raise NotebookCheckError(_describe_failure(result, copy_, has_setup, timeout)) from None
     return copies
-
-

@@ -22,17 +22,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="collect *.ipynb files; each passes when every cell reproduces across runs",
     )
-    group.addoption("--jupyter-seed-seed", type=int, default=0, metavar="N", help="seed (default: 0)")
+    group.addoption("--jupyter-seed-seed", default="0", metavar="N", help="seed (default: 0)")
+    group.addoption("--jupyter-seed-runs", default="2", metavar="K", help="runs to compare (default: 2)")
     group.addoption(
-        "--jupyter-seed-runs", type=int, default=2, metavar="K", help="runs to compare (default: 2)"
+        "--jupyter-seed-mode",
+        choices=("asis", "once", "per-cell"),
+        default=None,
+        help="asis, once (default) or per-cell, as `jupyter-seed check --mode`",
     )
     group.addoption(
         "--jupyter-seed-per-cell",
         choices=("same", "derived"),
-        default="same",
-        help="per-cell reseeding mode (default: same)",
+        default=None,
+        help="per-cell reseeding mode; implies --jupyter-seed-mode per-cell",
     )
-    group.addoption("--jupyter-seed-timeout", type=float, default=None, metavar="S", help="seconds per cell")
+    group.addoption("--jupyter-seed-timeout", default=None, metavar="S", help="seconds per cell")
     group.addoption(
         "--jupyter-seed-ignore",
         action="append",
@@ -40,6 +44,59 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="REGEX",
         help="extra volatile-text rule (repeatable)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Validate the options once, as the CLI does: one usage error at start-up, not one per notebook."""
+    if not config.getoption("jupyter_seed_check", False):
+        return
+    from ..cli import build_parser
+
+    option = config.getoption
+    argv = ["check", "notebook.ipynb", "--seed", str(option("jupyter_seed_seed"))]
+    argv += ["--runs", str(option("jupyter_seed_runs"))]
+    for flag, name in (("--mode", "jupyter_seed_mode"), ("--per-cell", "jupyter_seed_per_cell")):
+        if option(name) is not None:
+            argv += [flag, option(name)]
+    if option("jupyter_seed_timeout") is not None:
+        argv += ["--timeout", str(option("jupyter_seed_timeout"))]
+    for pattern in option("jupyter_seed_ignore"):
+        argv += ["--ignore", pattern]
+    try:
+        args = _parse_quietly(build_parser(), argv)
+        from .notebook_check import resolve_mode
+        from .text_rules import volatile_rules
+
+        resolve_mode(args.mode, args.per_cell)
+        volatile_rules(args.ignore)
+    except ValueError as error:
+        raise pytest.UsageError(f"jupyter-seed: {error}") from None
+    config.stash[_CHECK_OPTIONS] = {
+        "seed": args.seed,
+        "runs": args.runs,
+        "mode": args.mode,
+        "per_cell": args.per_cell,
+        "timeout": args.timeout,
+        "ignore": args.ignore,
+    }
+
+
+def _parse_quietly(parser: Any, argv: list[str]) -> Any:
+    """Parse like the CLI, turning its one-line error into a ValueError in pytest's words."""
+    import contextlib
+    import io
+
+    errors = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(errors):
+            return parser.parse_args(argv)
+    except SystemExit:
+        message = errors.getvalue().strip().splitlines()[-1:] or ["invalid option"]
+        text = message[0].replace("jupyter-seed check: error: argument ", "")
+        raise ValueError(text.replace("--", "--jupyter-seed-", 1)) from None
+
+
+_CHECK_OPTIONS = pytest.StashKey[dict[str, Any]]()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -63,16 +120,8 @@ class NotebookItem(pytest.Item):
     def runtest(self) -> None:
         from .notebook_check import NotebookCheckError, check_notebook
 
-        option = self.config.getoption
         try:
-            report = check_notebook(
-                self.path,
-                seed=option("jupyter_seed_seed"),
-                per_cell=option("jupyter_seed_per_cell"),
-                runs=option("jupyter_seed_runs"),
-                timeout=option("jupyter_seed_timeout"),
-                ignore=option("jupyter_seed_ignore"),
-            )
+            report = check_notebook(self.path, **self.config.stash[_CHECK_OPTIONS])
         except (NotebookCheckError, ValueError) as error:
             raise NotReproducible(f"could not run: {error}") from None
         if not report.ok:

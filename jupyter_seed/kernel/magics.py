@@ -177,20 +177,26 @@ class SeedMagics(Magics):
             print(f"Cell seed drawn from OS entropy: {seed}")
         if seed is None:
             seed = self.seeder.applied_seed
-            if seed is None:
+            if seed is None and not args.check:  # unseeded, --check runs the cell as it is
                 raise UsageError("%%seed needs a seed, e.g. %%seed 3407")
         if args.check:
             return self._check(cell, seed, args.runs or 2, quiet=args.quiet)
         with self.seeder.seeded(seed):
             return run_cell_body(self.shell, cell)
 
-    def _check(self, cell: str, seed: int, runs: int, *, quiet: bool) -> Any:
+    def _check(self, cell: str, seed: int | None, runs: int, *, quiet: bool) -> Any:
         from ..evidence.cell_check import check_cell
+        from ..evidence.harness import validate_runs
+        from ..seeding.errors import describe_error
 
+        try:
+            validate_runs(runs)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
         try:
             report, last = check_cell(self.shell, self.seeder, cell, seed, runs)
         except SyntaxError as error:
-            raise UsageError(f"the cell does not parse: {error}") from None
+            raise UsageError(f"the cell does not parse: {describe_error(error)}") from None
         if report.verdict == "failed" and last.error is not None:
             raise last.error
         if not (quiet and report.ok):

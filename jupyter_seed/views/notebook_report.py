@@ -11,10 +11,10 @@ if TYPE_CHECKING:
 
 def to_text(report: NotebookReport) -> str:
     lines = [
-        f"{report.path}: seed {report.seed}, per-cell {report.per_cell}, {report.runs} runs, {report.seconds:.1f} s"
+        f"{report.path}: {report.mode_text}, {report.runs} runs, {report.seconds:.1f} s"
     ]
     for cell in report.cells:
-        mark = "ok     " if cell.reproducible else "DIFFERS"
+        mark = "skipped" if cell.skipped else "ok     " if cell.reproducible else "DIFFERS"
         lines.append(f"  cell {cell.index:>3} {mark} {cell.first_line}")
         if cell.difference is not None:
             lines.append(f"               run {cell.run} vs run 1: {cell.difference}")
@@ -29,13 +29,13 @@ def to_markdown(report: NotebookReport) -> str:
     lines = [
         f"### `{escape(report.path)}`: {report.summary()}",
         "",
-        f"Seed {report.seed}, per-cell `{report.per_cell}`, {report.runs} runs, {report.seconds:.1f} s.",
+        f"{escape(report.mode_text).capitalize()}, {report.runs} runs, {report.seconds:.1f} s.",
         "",
         "| cell | status | source | first difference |",
         "| ---: | --- | --- | --- |",
     ]
     for cell in report.cells:
-        status = "✅ reproduces" if cell.reproducible else "❌ differs"
+        status = "⏭️ skipped" if cell.skipped else ("✅ reproduces" if cell.reproducible else "❌ differs")
         detail = "" if cell.difference is None else f"run {cell.run} vs run 1: {cell.difference}"
         if cell.causes:
             detail += " (likely cause: " + "; ".join(cell.causes) + ")"
@@ -46,6 +46,7 @@ def to_json(report: NotebookReport) -> str:
     return json.dumps(
         {
             "notebook": report.path,
+            "mode": report.mode,
             "seed": report.seed,
             "per_cell": report.per_cell,
             "runs": report.runs,
@@ -57,6 +58,7 @@ def to_json(report: NotebookReport) -> str:
                     "index": cell.index,
                     "id": cell.cell_id,
                     "reproducible": cell.reproducible,
+                    "skipped": cell.skipped,
                     "source": cell.source,
                     "likely_causes": cell.causes,
                     "difference": None

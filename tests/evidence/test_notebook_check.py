@@ -20,7 +20,7 @@ from jupyter_seed.seeding.seeds import derive_seed
 
 pytestmark = pytest.mark.kernel
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "check"
 
 
@@ -79,7 +79,7 @@ def test_figure_example_reproduces_and_an_unseeded_figure_differs_by_pixels(tmp_
     # Decoded content differs: in pixels, or in size when random tick labels change the layout.
     where = cell.difference.where  # type: ignore[union-attr]
     assert "image/png pixel[" in where or "image/png size" in where, where
-    markdown = report.to_markdown()
+    markdown = report.render("markdown")
     assert "❌ differs" in markdown and "| 2 |" in markdown
 
 
@@ -117,7 +117,8 @@ def test_unreadable_notebooks_exit_2(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--runs", "1"], "at least 2"),
+        (["--runs", "1"], "from 2 to 100"),
+        (["--runs", "101"], "from 2 to 100"),
         (["--seed", "-3"], "seed must be"),
         (["--ignore", "("], "not a valid regular"),
         (["--timeout", "0"], "must be positive"),
@@ -148,7 +149,7 @@ def test_derived_mode_uses_cell_ids_and_ignore_rules(tmp_path: Path) -> None:
         ids=["setup-imports", "draw-cell", "uuid-cell"],
     )
     report = check_notebook(path, seed=11, per_cell="derived", ignore=[r"run id: \S+"])
-    assert report.ok, report.to_text()
+    assert report.ok, report.render("text")
     import numpy as np
 
     notebook_run_value = float(np.random.RandomState(derive_seed(11, "draw-cell")).rand())
@@ -252,9 +253,9 @@ def test_report_renders_in_every_format() -> None:
             CellReport(2, "b", "y | z", Difference("output 1 stdout line 1", "'1'", "'2'"), 2),
         ],
     )
-    assert report.exit_code == 1 and "1 of 2 code cells differ" in report.to_text()
-    assert json.loads(report.to_json())["cells"][1]["difference"]["second"] == "'2'"
-    assert "y \\| z" in report.to_markdown()
+    assert report.exit_code == 1 and "1 of 2 code cells differ" in report.render("text")
+    assert json.loads(report.render("json"))["cells"][1]["difference"]["second"] == "'2'"
+    assert "y \\| z" in report.render("markdown")
     data: Any = json.loads(report.render("json"))
     assert data["ok"] is False
 

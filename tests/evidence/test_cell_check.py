@@ -146,13 +146,94 @@ def test_bad_input_is_one_line_usage_error_and_changes_nothing(shell: Any, sourc
     assert "x" not in shell.user_ns
 
 
-def test_check_without_any_seed_is_a_usage_error(shell: Any) -> None:
-    from IPython.core.error import UsageError
-
+def test_check_without_any_seed_runs_the_cell_as_it_is_and_flags_randomness(
+    shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     shell.run_line_magic("unload_ext", "jupyter_seed")
     shell.run_line_magic("load_ext", "jupyter_seed")
-    result = run(shell, "%%seed --check\nx = 1")
+    result = run(shell, "%%seed --check\nimport random\ndraw = random.random()")
+    out = capsys.readouterr().out
+    assert result.error_in_exec is None
+    assert "NOT reproducible: 2 runs without a seed differ" in out
+    assert "no seed was given" in out
+    run(shell, "%%seed --check\nx = sum(range(10))")
+    assert "Reproducible: 2 runs without a seed" in capsys.readouterr().out
+
+
+def test_cells_with_magics_and_get_ipython_are_checked(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    run(shell, "data = [1, 2]")
+    result = run(
+        shell,
+        "%%seed --check 3\nimport numpy as np\n%env JS_CHECKED=1\ntotal = np.random.rand(3).sum()\n"
+        "shell_name = type(get_ipython()).__name__\nprevious = _\ntotal",
+    )
+    out = capsys.readouterr().out
+    assert result.error_in_exec is None, out
+    assert "Reproducible: 2 runs under seed 3" in out
+    assert "could not snapshot" not in out
+
+
+def test_snapshot_copies_only_the_users_data(shell: Any) -> None:
+    from jupyter_seed.evidence.harness import NamespaceSnapshot
+
+    namespace = shell.user_ns
+    namespace["frame"] = {"a": [1, 2]}
+    names = {"In", "Out", "get_ipython", "exit", "quit", "_", "__", "_i3", "_5", "_oh", "_ih", "_dh", "np", "frame"}
+    snapshot = NamespaceSnapshot(namespace, names)
+    assert set(snapshot.saved) == {"frame"} and snapshot.unrestorable == {}
+
+
+def test_runs_are_bounded_and_memory_does_not_grow_with_them(
+    shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tracemalloc
+
+    from IPython.core.error import UsageError
+
+    result = run(shell, "%%seed --check --runs 5000 1\nx = 1")
     assert isinstance(result.error_in_exec, UsageError)
+    assert "from 2 to 100" in str(result.error_in_exec) and "\n" not in str(result.error_in_exec)
+
+    run(shell, "import numpy as np")
+    peaks = []
+    for runs in (3, 40):
+        tracemalloc.start()
+        run(shell, f"%%seed --check --runs {runs} 1\nbig = np.random.rand(100_000)\nprint(big[:2])")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert "Reproducible: 40 runs" in capsys.readouterr().out
+    assert peaks[1] < peaks[0] + 2_000_000  # 37 more kept runs would be 30 MB more
+
+
+def test_differing_error_texts_stay_one_line(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    run(
+        shell,
+        "%%seed --check 1\nimport os\nif os.urandom(1)[0] % 2 or True:\n"
+        "    raise ValueError('line one\\nline two ' + os.urandom(4).hex())",
+    )
+    out = capsys.readouterr().out
+    (line,) = [line for line in out.splitlines() if "run 2 vs run 1" in line]
+    assert "ValueError: line one line two" in line
+
+
+def test_keras_snapshot_imports_no_framework_and_reports_in_one_line() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\nos.environ['KERAS_BACKEND'] = 'torch'\nimport keras\n"
+        "from jupyter_seed.evidence.harness import NamespaceSnapshot\n"
+        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+        "snapshot = NamespaceSnapshot({'model': model, 'n': 1}, {'model', 'n'})\n"
+        "print(sorted(snapshot.saved), 'tensorflow' in sys.modules)\n"
+        "print(snapshot.unrestorable['model'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    first, second = done.stdout.splitlines()
+    assert first == "['n'] False"
+    assert "keras objects are not copied" in second
 
 
 @pytest.mark.kernel

@@ -1,0 +1,98 @@
+"""What a person sees in a text output, with the parts that legitimately vary between runs masked.
+
+Two steps, both conservative (a digit that is data is never masked):
+
+- :func:`terminal_text` renders a stream the way JupyterLab and a terminal show it:
+  ``\\r`` returns to the start of the line and ``\\b`` steps back one character, so a
+  progress bar redrawn 3 or 30 times (tqdm, Keras ``fit``) shows its final state only.
+- :func:`normalize_text` applies the volatile rules: ANSI colour codes, memory
+  addresses, timestamps, durations, rates, progress-bar clocks, ``%timeit`` loop counts
+  and the prefix of absl/glog log lines (timestamp and thread id).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from re import Pattern
+
+_ANSI = r"\x1b\[[0-9;?]*[A-Za-z]"
+_ADDRESS = r"0x[0-9a-fA-F]{4,}"
+
+VOLATILE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (_ANSI, ""),
+    (_ADDRESS, "0x…"),
+    # absl/glog: "I0000 00:00:1795395956.798704   22741 port.cc:153] message" (TensorFlow, JAX at start-up)
+    (r"(?m)^[IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ [\w.\-/]+:\d+\]", "<log line>"),
+    (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", "<timestamp>"),
+    # tqdm's clock: "[00:01<00:02, " and "[00:01<?, "
+    (r"\[\d+:\d\d(:\d\d)?<(\d+:\d\d(:\d\d)?|\?)", "[<elapsed><<remaining>"),
+    # µ (U+00B5 MICRO SIGN) and μ (U+03BC GREEK SMALL LETTER MU, what IPython's %timeit writes)
+    (r"\b\d+(\.\d+)?\s?(ns|µs|μs|us|ms|s|sec|secs|seconds|min)\b", "<duration>"),
+    (r"(\b\d+(\.\d+)?|\?)\s?(it|s|B|kB|KB|MB|GB|samples|steps?|batch(es)?)/s\b", "<rate>"),
+    (r"\b\d[\d,]* loops? each\b", "<n> loops each"),
+)
+"""Default normalisation of volatile text, applied in this order.
+
+Each rule is ``(regex, replacement)``; ``--ignore REGEX`` adds rules that replace
+their match with ``<ignored>``.
+"""
+
+Rules = list[tuple[Pattern[str], str]]
+
+ADDRESS_RULES: Rules = [(re.compile(_ANSI), ""), (re.compile(_ADDRESS), "0x…")]
+"""Only colour codes and memory addresses: within one kernel a duration that changes is the nondeterminism."""
+
+
+def volatile_rules(ignore: Iterable[str] = ()) -> Rules:
+    """Compile the default rules plus ``ignore``; a bad regex raises ``ValueError`` naming it."""
+    rules = [(re.compile(pattern), replacement) for pattern, replacement in VOLATILE_PATTERNS]
+    for pattern in ignore:
+        try:
+            rules.append((re.compile(pattern), "<ignored>"))
+        except re.error as error:
+            raise ValueError(f"--ignore {pattern!r} is not a valid regular expression: {error}") from None
+    return rules
+
+
+_DEFAULT_RULES: Rules | None = None
+
+
+def normalize_text(text: str, rules: Rules | None = None) -> str:
+    global _DEFAULT_RULES
+    if rules is None:
+        if _DEFAULT_RULES is None:
+            _DEFAULT_RULES = volatile_rules()
+        rules = _DEFAULT_RULES
+    for pattern, replacement in rules:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def terminal_text(text: str) -> str:
+    """``text`` as JupyterLab finally shows it: ``\r`` starts the line afresh, ``\b`` erases a character.
+
+    Redrawn lines keep their final state; trailing padding (progress bars pad a redraw
+    that got shorter) is dropped from them.
+    """
+    if "\r" not in text and "\b" not in text:
+        return text
+    text = text.replace("\r\n", "\n")
+    return "\n".join(_render_line(line) for line in text.split("\n"))
+
+
+def _render_line(line: str) -> str:
+    if "\r" not in line and "\b" not in line:
+        return line
+    shown: list[str] = []
+    for token in re.findall(_ANSI + r"|.", line, flags=re.DOTALL):
+        if token == "\r":
+            shown.clear()
+        elif token == "\b":
+            while shown and shown[-1].startswith("\x1b"):
+                shown.pop()  # colour codes take no column
+            if shown:
+                shown.pop()
+        else:
+            shown.append(token)
+    return "".join(shown).rstrip()
