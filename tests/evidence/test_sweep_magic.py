@@ -1,0 +1,110 @@
+"""``%%seed --sweep ... --save NAME`` / ``--compare NAME``: comparisons that fit a notebook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import jupyter_seed
+from jupyter_seed.evidence.comparisons import ComparisonResult
+from jupyter_seed.evidence.sweep_result import SweepResult
+
+
+@pytest.fixture(autouse=True)
+def _agg_backend() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def test_save_then_compare_pairs_the_common_seeds(shell: Any) -> None:
+    shell.run_cell("import numpy as np")
+    base = shell.run_cell("%%seed --sweep 0:12 --save baseline\nnp.random.rand()").result
+    assert isinstance(base, SweepResult)
+    outcome = shell.run_cell("%%seed --sweep 2:14 --compare baseline --save shifted\nnp.random.rand() + 0.5")
+    assert outcome.error_in_exec is None
+    result = outcome.result
+    assert isinstance(result, ComparisonResult) and result.variants == ["baseline", "shifted"]
+    paired = result.comparison()
+    assert paired.seeds == tuple(range(2, 12))  # only the seeds both sweeps ran
+    assert all(d == pytest.approx(0.5) for d in paired.differences)  # same seed, same draw, +0.5
+    assert paired.wins == 10 and paired.distinguishable
+    assert str(paired).startswith("shifted beats baseline on 10 of 10 seeds; mean +0.5")
+    page = result._repr_html_()
+    assert "beyond seed noise" in page and page.count("data:image/png;base64,") == 1
+
+
+def test_minimize_compares_with_lower_is_better(shell: Any) -> None:
+    shell.run_cell("import numpy as np")
+    shell.run_cell("%%seed --sweep 0:10 --save old --minimize\nnp.random.rand()")
+    result = shell.run_cell("%%seed --sweep 0:10 --compare old --minimize\nnp.random.rand() - 0.1").result
+    paired = result.comparison()
+    assert paired.variant == "this cell" and not paired.higher_is_better and paired.wins == 10
+
+
+def test_jsonl_save_resumes_after_an_interrupt_and_compares_across_restarts(shell: Any, tmp_path: Path) -> None:
+    store = tmp_path / "base.jsonl"
+    calls: list[int] = []
+
+    def tick() -> None:  # a function: not part of the namespace a sweep puts back between seeds
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+
+    shell.user_ns["tick"] = tick
+    cell = f"%%seed --sweep 0:8 --save {store}\nimport numpy as np\ntick()\nnp.random.rand()"
+    partial = shell.run_cell(cell).result
+    assert partial.interrupted and partial.seeds == [0, 1, 2, 3] and partial.not_run == [4, 5, 6, 7]
+    assert "Stopped early" in str(partial)
+    resumed = shell.run_cell(cell).result
+    assert resumed.resumed == 4 and resumed.seeds == list(range(8)) and not resumed.interrupted
+    expected = {seed: np.random.RandomState(seed).rand() for seed in range(8)}
+    assert resumed.metrics() == expected
+    # A fresh kernel knows no names, but the file is there: compare against it directly.
+    from jupyter_seed.evidence import sweep_store
+
+    sweep_store.shelf(shell).clear()
+    result = shell.run_cell(f"%%seed --sweep 0:8 --compare {store}\nimport numpy as np\nnp.random.rand() * 2").result
+    assert isinstance(result, ComparisonResult) and result.comparison().n == 8
+
+
+def test_changed_cell_is_refused_for_the_same_file(shell: Any, tmp_path: Path) -> None:
+    from IPython.core.error import UsageError
+
+    store = tmp_path / "run.jsonl"
+    shell.run_cell(f"%%seed --sweep 0:3 --save {store}\n1.0")
+    error = shell.run_cell(f"%%seed --sweep 0:3 --save {store}\n2.0").error_in_exec
+    assert isinstance(error, UsageError) and "holds results of different code" in str(error)
+    assert "\n" not in str(error)
+
+
+def test_metric_keys_that_read_alike_are_refused_and_nan_metrics_are_listed(shell: Any) -> None:
+    result = shell.run_cell("%%seed --sweep 0:3\n{1: 0.5, '1': 0.7}").result
+    assert len(result.failed) == 3 and "metric keys 1 and '1' both read '1'" in result.failed[0].error
+    nan_result = shell.run_cell("%%seed --sweep 0:3\n{'acc': 0.5, 'diverged': float('nan')}").result
+    assert [s.name for s in nan_result.summary()] == ["acc", "diverged"]
+    assert "diverged: no finite values (3 seeds gave NaN or inf)" in str(nan_result)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("%%seed --sweep 0:3 --compare nothing\n1", "no sweep saved as 'nothing'"),
+        ("%%seed --sweep 0:3 --save a --compare a\n1", "name the same sweep"),
+        ("%%seed 3 --save a\n1", "--save goes with --sweep"),
+        ("%%seed --compare a\n1", "--compare goes with --sweep"),
+        ("%seed --save a", "cell magic"),
+        ("%%seed --sweep 0:3 --compare /nonexistent/x.jsonl\n1", "holds no saved seeds"),
+    ],
+)
+def test_bad_save_and_compare_input_is_one_line_and_changes_nothing(shell: Any, source: str, message: str) -> None:
+    from IPython.core.error import UsageError
+
+    jupyter_seed.seed_everything(5)
+    before = jupyter_seed.state()
+    error = shell.run_cell(source).error_in_exec
+    assert isinstance(error, UsageError) and message in str(error) and "\n" not in str(error)
+    assert jupyter_seed.state() == before
