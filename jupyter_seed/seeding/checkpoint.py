@@ -137,7 +137,11 @@ def save_state(path: str | os.PathLike[str], seeder: Seeder | None = None) -> li
     sources: dict[str, Any] = {}
     skipped: dict[str, str] = {}
     for source in seeder.sources:
-        if not (source.has_global_state and source.is_loaded()):
+        # module None: process state such as PYTHONHASHSEED, not a generator.
+        if source.module is None or not source.has_global_state:
+            continue
+        _finish_lazy_import(source)
+        if not source.is_loaded():
             continue
         try:
             state = source.get_state()
