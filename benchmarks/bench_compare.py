@@ -1,0 +1,141 @@
+"""Overhead of ``compare()`` over a plain loop of the same runs on the same executor (not a test).
+
+    .venv/bin/python benchmarks/bench_compare.py [--seeds 20] [--seconds 0.3] [--repeat 3] [--work cpu|sleep]
+
+Two variants, each a metric of about ``--seconds`` (real torch work, or a sleep,
+which is immune to load from other processes), over ``--seeds`` seeds. The plain
+loop calls every (variant, seed) directly, or submits each to the executor and
+collects the results; ``compare()`` runs the same calls and adds seeding, state
+restore, pickling, the statistics (10,000 bootstrap resamples) and the text
+summary. Sides alternate, medians over ``--repeat`` rounds. Goal: <= 5%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from jupyter_seed.evidence.comparisons import compare  # noqa: E402
+
+WORK = {"kind": "cpu", "seconds": 0.3, "steps": 1}
+
+
+def _calibrate(seconds: float) -> int:
+    """How many matmul steps take ``seconds`` on this machine, one thread."""
+    import torch
+
+    torch.set_num_threads(1)
+    a = torch.randn(256, 256)
+    start = time.perf_counter()
+    for _ in range(20):
+        a = torch.tanh(a @ a)
+    per_step = (time.perf_counter() - start) / 20
+    return max(1, round(seconds / per_step))
+
+
+def _work(shift: float) -> float:
+    if WORK["kind"] == "sleep":
+        import numpy as np
+
+        time.sleep(float(WORK["seconds"]))
+        return float(np.random.rand()) + shift
+    import torch
+
+    torch.set_num_threads(1)
+    a = torch.randn(256, 256)
+    for _ in range(int(WORK["steps"])):
+        a = torch.tanh(a @ a)
+    return float(a.mean()) + shift
+
+
+def variant_a(seed: int) -> float:
+    return _work(0.0)
+
+
+def variant_b(seed: int) -> float:
+    return _work(0.1)
+
+
+def _set_work(kind: str, seconds: float, steps: int) -> None:
+    WORK.update(kind=kind, seconds=seconds, steps=steps)
+
+
+VARIANTS: dict[str, Callable[[int], float]] = {"a": variant_a, "b": variant_b}
+
+
+def plain_loop(seeds: list[int], executor: Executor | None) -> list[float]:
+    if executor is None:
+        return [fn(seed) for seed in seeds for fn in VARIANTS.values()]
+    futures = [executor.submit(fn, seed) for seed in seeds for fn in VARIANTS.values()]
+    return [future.result() for future in futures]
+
+
+def with_compare(seeds: list[int], executor: Executor | None) -> str:
+    result = compare(VARIANTS, seeds, executor=executor, progress=False)
+    return str(result)  # the statistics and the summary are part of the cost
+
+
+def interleaved(actions: dict[str, Callable[[], Any]], repeat: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for round_ in range(repeat):
+        order = list(actions) if round_ % 2 == 0 else list(reversed(actions))
+        for name in order:
+            start = time.perf_counter()
+            actions[name]()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=0.3)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--work", choices=("cpu", "sleep"), default="cpu")
+    parser.add_argument("--executors", default="none,process_pool", help="comma list: none, process_pool")
+    args = parser.parse_args()
+
+    steps = _calibrate(args.seconds) if args.work == "cpu" else 1
+    _set_work(args.work, args.seconds, steps)
+    seeds = list(range(args.seeds))
+    import torch
+
+    print(f"machine: {os.cpu_count()} CPU cores, torch {torch.__version__}; metric: {args.work}, "
+          f"~{args.seconds} s; {args.seeds} seeds x {len(VARIANTS)} variants; median of {args.repeat}")
+    print(f"{'executor':<22} {'plain loop':>11} {'compare()':>11} {'overhead':>9}")
+    for name in args.executors.split(","):
+        pool: Executor | None = None
+        if name == "process_pool":
+            pool = ProcessPoolExecutor(
+                max_workers=2,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_set_work,
+                initargs=(args.work, args.seconds, steps),
+            )
+            plain_loop([0], pool)  # start and warm the workers
+            compare(VARIANTS, [0, 1], executor=pool, progress=False)
+        else:
+            compare(VARIANTS, [0, 1], progress=False)  # warm imports (scipy, the seeder)
+        times = interleaved(
+            {"plain": lambda: plain_loop(seeds, pool), "compare": lambda: with_compare(seeds, pool)}, args.repeat
+        )
+        plain, compared = statistics.median(times["plain"]), statistics.median(times["compare"])
+        label = "none (sequential)" if pool is None else "ProcessPoolExecutor(2)"
+        print(f"{label:<22} {plain:>10.2f}s {compared:>10.2f}s {100 * (compared / plain - 1):>+8.2f}%")
+        if pool is not None:
+            pool.shutdown()
+
+
+if __name__ == "__main__":
+    main()
