@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from ..seeding.seeds import validate_seed
 from .difference import Difference
+from .doctor import Cause
 from .output_difference import outputs_difference
 from .text_rules import volatile_rules
 from .harness import validate_runs
@@ -53,7 +54,8 @@ class CellReport:
     difference: Difference | None = None
     run: int | None = None
     """The run (2..K) that first differed from run 1."""
-    causes: list[str] = field(default_factory=list)
+    causes: list[Cause] = field(default_factory=list)
+    """From the doctor: confirmed causes first, each with its evidence and fix."""
     skipped: bool = False
     """Tagged ``jupyter-seed-skip``: run, not compared."""
 
@@ -77,6 +79,8 @@ class NotebookReport:
     seconds: float
     cells: list[CellReport] = field(default_factory=list)
     mode: Mode = DEFAULT_MODE
+    doctor_seconds: float | None = None
+    """Time the doctor's diagnostic runs took (None: it did not run)."""
 
     @property
     def mode_text(self) -> str:
@@ -134,6 +138,7 @@ def check_notebook(
     ignore: Sequence[str] = (),
     parallel: int | None = None,
     mode: str | None = None,
+    doctor: bool = True,
 ) -> NotebookReport:
     """Run the notebook ``runs`` times and compare every code cell's outputs.
 
@@ -152,16 +157,14 @@ def check_notebook(
     rules = volatile_rules(ignore)
     notebook = load_notebook(path)
     started = time.perf_counter()
-    executed = execute_runs(
-        notebook,
-        runs=runs,
-        seed=None if chosen == "asis" else seed,
-        per_cell=per_cell,
-        cwd=str(Path(path).resolve().parent),
-        timeout=timeout,
-        parallel=parallel,
-    )
-    offset = 0 if chosen == "asis" else 1  # copies carry the setup cell first
+    run_args: dict[str, Any] = {
+        "seed": None if chosen == "asis" else seed,
+        "per_cell": per_cell,
+        "cwd": str(Path(path).resolve().parent),
+        "timeout": timeout,
+        "parallel": parallel,
+    }
+    executed = execute_runs(notebook, runs=runs, **run_args)
     seconds = time.perf_counter() - started
     applied = None if chosen == "asis" else seed
     report = NotebookReport(str(path), applied, per_cell, runs, seconds, mode=chosen)
@@ -171,31 +174,39 @@ def check_notebook(
         report.cells.append(cell_report)
         if cell_report.skipped:
             continue
-        position = index - 1 + offset
         for run, other in enumerate(executed[1:], start=2):
-            found = outputs_difference(
-                executed[0].cells[position].outputs, other.cells[position].outputs, "", rules
-            )
+            found = cell_difference(executed[0], other, index, notebook, rules)
             if found is not None:
-                cell_report.difference = Difference(
-                    found.where.strip() or "outputs", found.first, found.second
-                )
+                cell_report.difference = found
                 cell_report.run = run
-                cell_report.causes = _likely_causes(cell.source)
                 break
+    if doctor and report.differing:
+        _diagnose(report, notebook, rules, run_args)
     return report
 
 
-def _likely_causes(source: str) -> list[str]:
-    from IPython.core.inputtransformer2 import TransformerManager
+def cell_difference(first: Any, second: Any, index: int, notebook: Any, rules: Any) -> Difference | None:
+    """How notebook cell ``index`` (1-based) differs between two executed copies (setup cell or not)."""
+    position = index - 1 + len(first.cells) - len(notebook.cells)
+    found = outputs_difference(first.cells[position].outputs, second.cells[position].outputs, "", rules)
+    if found is None:
+        return None
+    return Difference(found.where.strip() or "outputs", found.first, found.second)
 
-    from .cell_check import likely_causes
-    from .cell_names import analyze_cell
+
+def _diagnose(report: NotebookReport, notebook: Any, rules: Any, run_args: dict[str, Any]) -> None:
+    from .doctor import diagnose
+
+    def run(env: dict[str, str], setup_extra: str) -> list[Any]:
+        return execute_runs(notebook, runs=2, **run_args, env=env, setup_extra=setup_extra)
+
+    def still_differs(executed: list[Any], index: int) -> bool:
+        return cell_difference(executed[0], executed[1], index, notebook, rules) is not None
 
     try:
-        names = analyze_cell(TransformerManager().transform_cell(source))
-    except SyntaxError:
-        return []
-    return likely_causes(names, patch_default_rng="--patch-default-rng" in source, across_processes=True)
-
-
+        diagnosis = diagnose(notebook, [c.index for c in report.differing], run, still_differs, report.seed)
+    except NotebookCheckError:
+        return  # a diagnostic run failed: report the difference without causes rather than guess
+    report.doctor_seconds = diagnosis.seconds
+    for cell in report.differing:
+        cell.causes = diagnosis.causes.get(cell.index, [])

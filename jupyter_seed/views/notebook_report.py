@@ -18,7 +18,11 @@ def to_text(report: NotebookReport) -> str:
         lines.append(f"  cell {cell.index:>3} {mark} {cell.first_line}")
         if cell.difference is not None:
             lines.append(f"               run {cell.run} vs run 1: {cell.difference}")
-            lines += [f"               likely cause: {cause}" for cause in cell.causes]
+            lines += [f"               cause {rank}: {cause}" for rank, cause in enumerate(cell.causes, 1)]
+            if report.doctor_seconds is not None and not cell.causes:
+                lines.append("               cause: none found by the doctor's experiments")
+    if report.doctor_seconds is not None:
+        lines.append(f"Doctor: diagnostic runs took {report.doctor_seconds:.1f} s.")
     lines.append(f"Result: {report.summary()}.")
     return "\n".join(lines)
 
@@ -38,7 +42,7 @@ def to_markdown(report: NotebookReport) -> str:
         status = "⏭️ skipped" if cell.skipped else ("✅ reproduces" if cell.reproducible else "❌ differs")
         detail = "" if cell.difference is None else f"run {cell.run} vs run 1: {cell.difference}"
         if cell.causes:
-            detail += " (likely cause: " + "; ".join(cell.causes) + ")"
+            detail += "<br>" + "<br>".join(f"cause {n}: {cause}" for n, cause in enumerate(cell.causes, 1))
         lines.append(f"| {cell.index} | {status} | `{escape(cell.first_line)}` | {escape(detail)} |")
     return "\n".join(lines)
 
@@ -51,6 +55,7 @@ def to_json(report: NotebookReport) -> str:
             "per_cell": report.per_cell,
             "runs": report.runs,
             "seconds": round(report.seconds, 3),
+            "doctor_seconds": None if report.doctor_seconds is None else round(report.doctor_seconds, 3),
             "ok": report.ok,
             "exit_code": report.exit_code,
             "cells": [
@@ -60,7 +65,8 @@ def to_json(report: NotebookReport) -> str:
                     "reproducible": cell.reproducible,
                     "skipped": cell.skipped,
                     "source": cell.source,
-                    "likely_causes": cell.causes,
+                    "causes": [cause.as_dict() for cause in cell.causes],
+                    "likely_causes": [str(cause) for cause in cell.causes],
                     "difference": None
                     if cell.difference is None
                     else {
