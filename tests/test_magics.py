@@ -35,8 +35,8 @@ BAD_LINES = [
     ("--bogus", "unrecognized arguments: --bogus"),
     ("--deterministic maybe", "invalid choice: 'maybe'"),
     ("5 --random", "either a seed or --random"),
-    ("--per-cell --no-per-cell", "cannot be used together"),
-    ("--deterministic --no-deterministic", "cannot be used together"),
+    ("--per-cell --no-per-cell", "not allowed with argument --per-cell"),
+    ("--deterministic --no-deterministic", "not allowed with argument --deterministic"),
 ]
 
 
@@ -81,7 +81,8 @@ def test_seed_prints_one_short_line(shell: object, capsys: pytest.CaptureFixture
     shell.run_line_magic("seed", "3407")  # type: ignore[attr-defined]
     out = capsys.readouterr().out.strip()
     assert out.startswith("Seeded random, numpy") and "3407" in out
-    assert len(out.splitlines()) == 1
+    lines = out.splitlines()
+    assert len(lines) == 1 or (len(lines) == 2 and lines[1].startswith("Provenance: "))
 
 
 def test_seed_applies_to_python_and_numpy(shell: object) -> None:
@@ -113,11 +114,89 @@ def test_status_text_and_html(shell: object) -> None:
     assert "<table>" in html and "NumPy" in html
 
 
-def test_help_lists_every_option(shell: object) -> None:
+def test_help_lists_every_option(shell: object, capsys: pytest.CaptureFixture[str]) -> None:
     doc = type(shell.magics_manager.registry["SeedMagics"]).seed.__doc__  # type: ignore[attr-defined]
+    assert "%seed -h" in doc and "%%seed -h" in doc
+    before = jupyter_seed.state()
+    assert shell.run_line_magic("seed", "-h") is None  # type: ignore[attr-defined]
+    line_help = capsys.readouterr().out
     for option in ("--per-cell", "--no-per-cell", "--deterministic", "--no-deterministic", "--random",
-                   "--patch-default-rng", "--no-patch-default-rng"):
-        assert option in doc
+                   "--patch-default-rng", "--no-patch-default-rng", "{same,derived,off}"):
+        assert option in line_help
+    assert "--check" not in line_help
+    shell.run_cell_magic("seed", "--help", "1")  # type: ignore[attr-defined]
+    cell_help = capsys.readouterr().out
+    assert "--check" in cell_help and "--sweep" in cell_help and "--per-cell" not in cell_help
+    assert jupyter_seed.state() == before
+
+
+def test_help_is_built_on_first_use_not_at_load() -> None:
+    import subprocess
+
+    code = (
+        "from IPython.testing.globalipapp import start_ipython\n"
+        "shell = start_ipython()\n"
+        "shell.run_line_magic('load_ext', 'jupyter_seed')\n"
+        "from jupyter_seed.kernel import magic_parsers\n"
+        "assert magic_parsers.line_parser.cache_info().currsize == 0\n"
+        "shell.run_line_magic('seed', '3 -q')\n"
+        "assert magic_parsers.line_parser.cache_info().currsize == 1\n"
+        "assert magic_parsers.cell_parser.cache_info().currsize == 0\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("magic", "line", "message"),
+    [
+        ("line", "'", "No closing quotation"),
+        ("line", '3 "', "No closing quotation"),
+        ("cell", "--sweep '0:3", "No closing quotation"),
+        ("line", "9" * 5000, "got 999999999999…(5000 characters)"),
+        ("cell", "9" * 5000, "got 999999999999…(5000 characters)"),
+        ("line", "--per-cell " + "x" * 100_000, "invalid choice"),
+        ("line", "--check", "--check belongs to the cell magic %%seed"),
+        ("line", "--runs 3", "--runs belongs to the cell magic %%seed"),
+        ("cell", "5 --deterministic", "--deterministic belongs to the line magic %seed"),
+        ("cell", "--check --sweep 0:3", "--check cannot be used with --sweep"),
+        ("line", "--per-cell off --no-per-cell", "not allowed with"),
+    ],
+)
+def test_magic_refusals_are_one_short_line(
+    shell: object, magic: str, line: str, message: str
+) -> None:
+    shell.run_line_magic("seed", "17 --quiet")  # type: ignore[attr-defined]
+    before = snapshot(shell)
+    with pytest.raises(UsageError) as info:
+        if magic == "line":
+            shell.run_line_magic("seed", line)  # type: ignore[attr-defined]
+        else:
+            shell.run_cell_magic("seed", line, "x = 1")  # type: ignore[attr-defined]
+    text = str(info.value)
+    assert message in text and "\n" not in text.strip() and len(text) <= 300
+    assert snapshot(shell) == before
+
+
+@pytest.mark.parametrize(
+    ("line", "per_cell", "deterministic"),
+    [
+        ("7 --per-cell -q", "same", "off"),
+        ("7 --per-cell derived -q", "derived", "off"),
+        ("7 --per-cell off -q", "off", "off"),
+        ("7 --no-per-cell -q", "off", "off"),
+        ("7 --deterministic warn -q", "off", "warn"),
+        ("7 --deterministic off -q", "off", "off"),
+    ],
+)
+def test_modes_are_values_and_no_flags_are_aliases(
+    shell: object, line: str, per_cell: str, deterministic: str
+) -> None:
+    shell.run_line_magic("seed", "7 --per-cell same --deterministic strict -q")  # type: ignore[attr-defined]
+    shell.run_line_magic("seed", line)  # type: ignore[attr-defined]
+    state = jupyter_seed.state()
+    expected_per_cell = per_cell if "per-cell" in line else "same"
+    expected_deterministic = deterministic if "deterministic" in line else "strict"
+    assert (state["per_cell"], state["deterministic"]) == (expected_per_cell, expected_deterministic)
 
 
 def test_cell_magic_runs_under_seed_and_restores(shell: object) -> None:

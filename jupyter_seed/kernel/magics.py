@@ -6,26 +6,23 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..evidence.harness import run_cell_body
 from ..seeding.seeder import Seeder
-from ..seeding.seeds import entropy_seed, parse_seed_text
+from ..seeding.errors import short_text
+from ..seeding.seeds import MAX_SEED, entropy_seed, parse_seed_text
+from .magic_parsers import HelpShown, parse_cell, parse_line
 
 
 def _seed_argument(text: str | None) -> int | None:
     if text is None:
         return None
+    if len(text.strip()) > len(str(MAX_SEED)) + 2:  # echo a short prefix, never 5,000 digits
+        raise UsageError(f"seed must be an integer in [0, {MAX_SEED}], got {short_text(text.strip(), 12)}")
     try:
         return parse_seed_text(text)
     except ValueError as error:
         raise UsageError(str(error)) from None
-
-
-def _exclusive(args: Any, *pairs: tuple[str, str]) -> None:
-    for first, second in pairs:
-        if getattr(args, first.replace("-", "_")) and getattr(args, second.replace("-", "_")):
-            raise UsageError(f"--{first} and --{second} cannot be used together")
 
 
 @magics_class
@@ -34,49 +31,6 @@ class SeedMagics(Magics):
         super().__init__(shell)
         self.seeder = seeder
 
-    @magic_arguments()
-    @argument("seed", nargs="?", help="integer in [0, 4294967295]; reseeds every random source now")
-    @argument(
-        "--per-cell",
-        nargs="?",
-        const="same",
-        choices=("same", "derived"),
-        help="reseed before every cell: 'same' (default) with the seed itself, 'derived' with "
-        "sha256(seed, cell id) so each cell has its own reproducible stream",
-    )
-    @argument("--no-per-cell", action="store_true", help="stop reseeding before every cell")
-    @argument(
-        "--deterministic",
-        nargs="?",
-        const="strict",
-        choices=("strict", "warn"),
-        help="switch on deterministic algorithms (torch, TensorFlow, cuDNN, cuBLAS, XLA); "
-        "'warn' makes torch warn instead of raise on nondeterministic ops",
-    )
-    @argument("--no-deterministic", action="store_true", help="switch deterministic algorithms off again")
-    @argument("--random", action="store_true", help="draw a seed from OS entropy, apply it and print it")
-    @argument(
-        "--patch-default-rng",
-        action="store_true",
-        help="make numpy.random.default_rng() without a seed draw from the active seed",
-    )
-    @argument("--no-patch-default-rng", action="store_true", help="undo --patch-default-rng")
-    @argument("-q", "--quiet", action="store_true", help="print nothing on success")
-    @argument(
-        "--check",
-        action="store_true",
-        help="cell magic: run the cell --runs times from the same seed and report whether "
-        "its outputs and assigned names are identical",
-    )
-    @argument("--runs", type=int, default=None, help="with --check: how many runs (default 2, at least 2)")
-    @argument(
-        "--sweep",
-        metavar="SEEDS",
-        default=None,
-        help="cell magic: run the cell once per seed ('0:100', '0:100:5', '1,7,3407') and summarise "
-        "its last expression (a number or a dict of numbers)",
-    )
-    @argument("--minimize", action="store_true", help="with --sweep: lower is better (best seed = lowest)")
     @line_cell_magic
     def seed(self, line: str = "", cell: str | None = None) -> Any:
         """Seed every random source in the kernel: random, NumPy, PyTorch, TensorFlow, Keras.
@@ -87,34 +41,32 @@ class SeedMagics(Magics):
         %seed --per-cell derived   reseed each cell with a seed derived from (seed, cell id)
         %seed --deterministic  deterministic algorithms on (also 'warn'); --no-deterministic off
         %seed --random         use a fresh seed from OS entropy and print it
+        %seed -h               every flag of the line magic (--per-cell {same,derived,off},
+                               --no-per-cell, --deterministic {strict,warn,off}, --no-deterministic,
+                               --patch-default-rng, --no-patch-default-rng, -q)
 
         %%seed 3407            run this cell under seed 3407, then restore every source's state
         %%seed --check [N]     run the cell twice (--runs K) from the same seed; report any difference
         %%seed --sweep 0:100   run the cell once per seed; summarise its last expression, with a histogram
+        %%seed -h              every flag of the cell magic
+        %%seed --sweep 0:20 --save base        keep it as 'base' (base.jsonl: a file, resumable)
+        %%seed --sweep 0:20 --compare base     is this cell better than 'base', or was it the seed?
         """
-        args = parse_argstring(self.seed, line)
-        if cell is not None:
-            return self._cell(args, cell)
-        return self._line(args)
+        try:
+            if cell is not None:
+                return self._cell(parse_cell(line), cell)
+            return self._line(parse_line(line))
+        except HelpShown:
+            return None
 
     def _line(self, args: Any) -> Any:
-        cell_only = [name for name in ("check", "sweep", "minimize") if getattr(args, name)]
-        if cell_only or args.runs is not None:
-            flag = "--" + (cell_only[0] if cell_only else "runs")
-            raise UsageError(f"{flag} belongs to the cell magic %%seed, not to the line magic %seed")
-        _exclusive(
-            args,
-            ("per-cell", "no-per-cell"),
-            ("deterministic", "no-deterministic"),
-            ("patch-default-rng", "no-patch-default-rng"),
-        )
         seed = _seed_argument(args.seed)
         if args.random and seed is not None:
             raise UsageError("give either a seed or --random, not both")
-        per_cell = "off" if args.no_per_cell else args.per_cell
-        deterministic = "off" if args.no_deterministic else args.deterministic
-        patch = True if args.patch_default_rng else (False if args.no_patch_default_rng else None)
-        if seed is None and not args.random and per_cell is None and deterministic is None and patch is None:
+        per_cell, deterministic, patch = args.per_cell, args.deterministic, args.patch_default_rng
+        other_settings = (args.workers, args.save_state, args.load_state)
+        if seed is None and not args.random and per_cell is None and deterministic is None and patch is None \
+                and other_settings == (None, None, None):
             from ..views.status import StatusView  # deferred: html rendering is not needed at load
 
             return StatusView(self.seeder.state())
@@ -147,26 +99,46 @@ class SeedMagics(Magics):
                 if patch
                 else "numpy.random.default_rng() restored."
             )
+        messages += self._reach_further(args)
         if not args.quiet:
             print("\n".join(messages))
         return None
 
+    def _reach_further(self, args: Any) -> list[str]:
+        """--workers, --load-state and --save-state, then the provenance stamp."""
+        from ..seeding.checkpoint import CheckpointError, load_state, save_state
+        from ..seeding.provenance import stamp
+
+        messages: list[str] = []
+        if args.workers is not None:
+            self.seeder.set_workers(args.workers)
+            messages.append(
+                "DataLoader workers: DataLoaders created from now on get jupyter-seed's worker seeding."
+                if args.workers
+                else "DataLoader workers: left to torch again."
+            )
+        try:
+            if args.load_state is not None:
+                names = load_state(args.load_state, self.seeder)
+                messages.append(f"Restored {', '.join(names) or 'nothing'} from {short_text(args.load_state)}.")
+            if args.save_state is not None:
+                names = save_state(args.save_state, self.seeder)
+                messages.append(f"Saved {', '.join(names) or 'nothing'} to {short_text(args.save_state)}.")
+        except CheckpointError as error:
+            raise UsageError(str(error)) from None
+        messages.append(f"Provenance: {stamp(self.seeder.state()['provenance'])}")
+        return messages
+
     def _cell(self, args: Any, cell: str) -> Any:
-        line_only = [
-            name
-            for name in ("per_cell", "no_per_cell", "deterministic", "no_deterministic",
-                         "patch_default_rng", "no_patch_default_rng")
-            if getattr(args, name)
-        ]
-        if line_only:
-            flag = "--" + line_only[0].replace("_", "-")
-            raise UsageError(f"{flag} belongs to the line magic %seed, not to the cell magic %%seed")
         if args.sweep is not None:
             return self._sweep(args, cell)
         if args.runs is not None and not args.check:
             raise UsageError("--runs goes with --check: %%seed --check --runs 3")
         if args.minimize:
             raise UsageError("--minimize goes with --sweep: %%seed --sweep 0:10 --minimize")
+        if args.save is not None or args.compare is not None:
+            flag = "--save" if args.save is not None else "--compare"
+            raise UsageError(f"{flag} goes with --sweep: %%seed --sweep 0:20 {flag} NAME")
         if args.check and args.runs is not None and args.runs < 2:
             raise UsageError(f"--runs must be at least 2, got {args.runs}")
         seed = _seed_argument(args.seed)
@@ -219,9 +191,43 @@ class SeedMagics(Magics):
             seeds = parse_seeds(args.sweep)
         except ValueError as error:
             raise UsageError(str(error)) from None
+        from ..evidence.sweep_store import StoreError, load_sweep, shelf
+        from ..seeding.errors import describe_error, short_text
+
+        for name in (args.save, args.compare):
+            if name is not None and (not name.strip() or not name.isprintable()):
+                raise UsageError(f"a sweep name must be printable text, got {short_text(repr(name))}")
+        if args.save is not None and args.save == args.compare:
+            raise UsageError(f"--save and --compare name the same sweep {short_text(args.save)!r}")
+        saved = shelf(self.shell)
+        baseline = saved.get(args.compare) if args.compare is not None else None
+        if args.compare is not None and baseline is None:
+            if not args.compare.endswith(".jsonl"):
+                raise UsageError(
+                    f"no sweep saved as {short_text(args.compare)!r} in this kernel; "
+                    f"run %%seed --sweep SEEDS --save {short_text(args.compare)} first"
+                )
+            try:
+                baseline = load_sweep(args.compare, higher_is_better=not args.minimize)
+            except (OSError, StoreError) as error:
+                raise UsageError(describe_error(error)) from None
+        store = args.save if args.save is not None and args.save.endswith(".jsonl") else None
         try:
-            return sweep_cell(self.shell, self.seeder, cell, seeds, higher_is_better=not args.minimize)
+            result = sweep_cell(
+                self.shell, self.seeder, cell, seeds, higher_is_better=not args.minimize, save=store
+            )
         except SyntaxError as error:
-            raise UsageError(f"the cell does not parse: {error}") from None
-        except ValueError as error:
+            raise UsageError(f"the cell does not parse: {describe_error(error)}") from None
+        except ValueError as error:  # includes a store written by other code
             raise UsageError(str(error)) from None
+        if args.save is not None:
+            saved[args.save] = result
+        if baseline is None:
+            return result
+        from ..evidence.comparisons import ComparisonResult
+
+        return ComparisonResult(
+            {args.compare: baseline, args.save or "this cell": result},
+            higher_is_better=not args.minimize,
+            interrupted=result.interrupted,
+        )
