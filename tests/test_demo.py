@@ -126,6 +126,14 @@ def check_demo_outputs(nb: Any, *, preloaded: bool) -> None:
     has_histogram = any("image/png" in data or "<img" in str(data.get("text/html", "")) for data in sweep)
     assert has_histogram, "the sweep shows no histogram"
 
+    # Is it the seed? A saved sweep, a paired comparison against it, and compare() from Python.
+    assert "12 seeds" in " ".join(str(d.get("text/plain", "")) for d in results(cells["compare-base"]))
+    (paired,) = [d for d in results(cells["compare-new"]) if "Comparison" in str(d.get("text/plain", ""))]
+    assert re.search(r"steps60 beats steps30 on \d+ of 12 seeds; mean [+-]", paired["text/plain"]), paired
+    assert "95% CI" in paired["text/html"] and "data:image/png;base64," in paired["text/html"]
+    api = stdout(cells["compare-api"])
+    assert re.search(r"keras beats torch on \d+ of 8 seeds; mean [+-]\S+, 95% CI \[", api), api
+
 
 # ---------------------------------------------------------- stored notebook
 def test_demo_notebook_is_stored_clean() -> None:
@@ -151,6 +159,8 @@ def test_demo_notebook_is_stored_clean() -> None:
         "jupyter_seed.rng()",
         "%%seed --check",
         "%%seed --sweep 0:20",
+        "--compare steps30",
+        "jupyter_seed.compare(",
     ):
         assert command in sources, command
     markdown = " ".join(cell["source"] for cell in nb.cells if cell["cell_type"] == "markdown")
