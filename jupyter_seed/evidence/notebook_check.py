@@ -182,7 +182,19 @@ def check_notebook(
                 break
     if doctor and report.differing:
         _diagnose(report, notebook, rules, run_args)
+    _environment_first(report, notebook)
     return report
+
+
+def _environment_first(report: NotebookReport, notebook: Any) -> None:
+    """Put what changed since the notebook recorded its environment first among the causes."""
+    from ..seeding.provenance import environment_changes
+    from .doctor import Cause
+
+    changes = environment_changes(notebook.get("metadata", {}))
+    fix = "install the recorded versions, or re-record the notebook in this environment"
+    for cell in report.differing:
+        cell.causes = [Cause("environment changed", change, fix, False) for change in changes] + cell.causes
 
 
 def cell_difference(first: Any, second: Any, index: int, notebook: Any, rules: Any) -> Difference | None:
