@@ -63,5 +63,5 @@ def short_int(value: int, limit: int = ECHO_LIMIT) -> str:
     if value.bit_length() <= 4 * limit:  # 4 bits per digit bounds the digit count from above
         return short_text(str(value), limit)
     sign = "-" if value < 0 else ""
-    digits = int(abs(value).bit_length() * 0.30103) + 1
+    digits = int((abs(value).bit_length() - 1) * 0.30103) + 1
     return f"{sign}an integer of about {digits} digits"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import operator
 
-from .errors import short_int, short_text
+from .errors import ECHO_LIMIT, ELLIPSIS, short_int, short_text
 
 MAX_SEED = 2**32 - 1
 """Largest accepted seed. NumPy's legacy seeding is the narrowest common range."""
@@ -27,6 +27,8 @@ def _echo(value: object) -> str:
     """A short, one-line rendering of what the caller passed, even for hostile objects."""
     if isinstance(value, int):
         return short_int(value)
+    if isinstance(value, str) and len(value) > ECHO_LIMIT:
+        return f"{value[:ECHO_LIMIT]!r}{ELLIPSIS}({len(value)} characters)"
     try:
         text = repr(value)
     except Exception:  # noqa: BLE001 - a broken __repr__ must not replace our error
