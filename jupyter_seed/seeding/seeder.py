@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 from .._version import __version__
 from .boundary import describe_source, is_installed, is_loaded, note_lines
@@ -19,36 +19,14 @@ from .default_rng_patch import DefaultRngPatch
 from .errors import describe_error
 from .import_hook import PostImportFinder
 from .modes import PerCellMode, normalize_deterministic, normalize_per_cell
+from .report import SeedReport
 from .seeds import derive_seed, validate_seed
+from .snapshots import restore_snapshots, take_snapshots
 from .sources import DeterministicMode, RandomSource, builtin_sources, entry_point_sources
 from .provenance import collect as collect_provenance
 from .workers import DataLoaderPatch
 
 NUMPY_RANDOM = "numpy.random"
-
-
-@dataclass(frozen=True)
-class SeedReport:
-    """What one seeding did: which sources took the seed and which failed."""
-
-    seed: int
-    seeded: tuple[str, ...]
-    failed: dict[str, str] = field(default_factory=dict)
-    on_import: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    """What deterministic mode could not switch on, one line each."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    def __str__(self) -> str:
-        text = f"Seeded {', '.join(self.seeded) or 'nothing'} with {self.seed}"
-        if self.on_import:
-            text += f"; {', '.join(self.on_import)} will be seeded on import"
-        if self.failed:
-            text += "; FAILED: " + ", ".join(f"{name} ({error})" for name, error in self.failed.items())
-        return text + "." + "".join(f"\nwarning: {warning}" for warning in self.warnings)
 
 
 class Seeder:
@@ -303,25 +281,15 @@ class Seeder:
         # block's first run would differ from its later ones.
         self._ensure_import_hook()
         before = {source.name for source in self._loaded_sources()}
-        snapshots: dict[str, Any] = {}
-        for source in self._loaded_sources():
-            if source.has_global_state:
-                try:
-                    snapshots[source.name] = source.get_state()
-                except Exception as error:  # noqa: BLE001
-                    self._errors[source.name] = f"state snapshot failed: {describe_error(error)}"
+        snapshots = take_snapshots(self._loaded_sources(), self._errors)
         saved = (self.applied_seed, self._rng_counter, dict(self._seeded_with), dict(self._errors))
         try:
             yield self._apply(value)
         finally:
             self.applied_seed, self._rng_counter, self._seeded_with, self._errors = saved
+            restore_snapshots(self._loaded_sources(), snapshots, self._errors)
             for source in self._loaded_sources():
-                if source.name in snapshots:
-                    try:
-                        source.set_state(snapshots[source.name])
-                    except Exception as error:  # noqa: BLE001
-                        self._errors[source.name] = f"state restore failed: {describe_error(error)}"
-                elif source.name not in before and source.has_global_state and self.applied_seed is not None:
+                if source.name not in before and source.has_global_state and self.applied_seed is not None:
                     # Imported inside the block: give it what an import outside would have.
                     try:
                         source.seed(self.applied_seed)
