@@ -92,16 +92,25 @@ class TorchSource(RandomSource):
         return int(self._torch().initial_seed())
 
     def get_state(self) -> Any:
+        # Uninitialised CUDA has no state to read (reading would initialise it);
+        # what it will start from is the seed queued for it, which torch keeps
+        # equal to the CPU generator's initial seed when seeded through manual_seed.
         torch = self._torch()
-        cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
-        return torch.get_rng_state(), cuda_states
+        if torch.cuda.is_initialized():
+            return torch.get_rng_state(), torch.cuda.get_rng_state_all(), None
+        return torch.get_rng_state(), None, int(torch.initial_seed())
 
     def set_state(self, state: Any) -> None:
         torch = self._torch()
-        cpu_state, cuda_states = state
+        cpu_state, cuda_states, queued_seed = state
         torch.set_rng_state(cpu_state)
         if cuda_states is not None:
             torch.cuda.set_rng_state_all(cuda_states)
+        elif queued_seed is not None and torch.version.cuda is not None and not torch.cuda._is_in_bad_fork():
+            # CUDA first used since the snapshot (or a seed queued for it since):
+            # put it where it would be had that never happened. Queued if still
+            # uninitialised, so this never initialises CUDA itself.
+            torch.cuda.manual_seed_all(queued_seed)
 
     def prepare_deterministic(self, mode: DeterministicMode) -> list[str]:
         if mode == "off":
