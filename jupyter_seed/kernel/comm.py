@@ -84,6 +84,7 @@ class FrontendComms:
         self._answered: list[str] = []  # ids of requests applied since the last push
         self._cells_running = 0
         self._held = 0  # > 0 while a batch of changes runs: one push at its end
+        self._changed_while_held = False
 
     # ------------------------------------------------------------ lifecycle
     def add(self) -> None:
@@ -112,12 +113,15 @@ class FrontendComms:
 
     # --------------------------------------------------------------- comms
     def _on_open(self, opened: Any, message: dict[str, Any]) -> None:
+        # The open message may carry a request (the front end sends get_state).
+        self.accept(opened, message.get("content", {}).get("data"))
+
+    def accept(self, opened: Any, data: object = None) -> None:
+        """Serve a comm a front end opened; ``data`` is the request its open message carried."""
         with self._lock:
             self._comms.append(opened)
         opened.on_msg(lambda msg: self._on_message(opened, msg))
         opened.on_close(lambda msg: self._forget(opened))
-        # The open message may carry a request (the front end sends get_state).
-        data = message.get("content", {}).get("data")
         if data:
             self._handle(opened, data)
         else:
@@ -192,11 +196,14 @@ class FrontendComms:
     def _apply(self, request: Request, sender: Any) -> None:
         """Change the seeder (main thread only); errors go back to the sender, state unchanged."""
         kind = request["type"]
+        self._changed_while_held = False
         with self.holding_pushes():
             try:
                 self._change(request)
             except Exception as error:  # noqa: BLE001 - any refusal is answered, never raised into the kernel
                 self._send_error(sender, kind, request.get("id"), describe_error(error))
+                if not self._changed_while_held:
+                    return  # refused before any change: the error is the one answer
             else:
                 if "id" in request:
                     with self._lock:
@@ -244,6 +251,7 @@ class FrontendComms:
     def push(self) -> None:
         """Send the full state to every open comm (the seeder's listener)."""
         if self._held:
+            self._changed_while_held = True
             return
         with self._lock:
             comms = list(self._comms)

@@ -56,6 +56,11 @@ class _Registration:
 _registrations: dict[int, _Registration] = {}
 
 
+def registration_of(shell: Any) -> _Registration:
+    """What ``%load_ext`` registered in ``shell`` (``KeyError`` when not loaded)."""
+    return _registrations[id(shell)]
+
+
 def load(shell: Any) -> None:
     if id(shell) in _registrations:
         return
