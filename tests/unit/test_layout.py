@@ -1,0 +1,144 @@
+"""The layout holds: a pure seeding core, no import cycles, no module over 400 lines."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "jupyter_seed"
+CORE = PACKAGE / "seeding"
+KERNEL_ONLY = ("IPython", "ipykernel", "comm", "jupyter_client", "traitlets", "zmq")
+MAX_LINES = 400
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def is_type_checking_block(node: ast.AST) -> bool:
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (
+        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    )
+
+
+def runtime_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import that can run: module level and inside functions, not under ``if TYPE_CHECKING``."""
+    found: list[ast.Import | ast.ImportFrom] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if is_type_checking_block(child):
+                continue
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                found.append(child)
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def imported_modules(name: str, path: Path) -> set[str]:
+    """Absolute names of the modules ``name`` imports (``from p import sub`` counts ``p.sub``)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    targets: set[str] = set()
+    for node in runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+            continue
+        if node.level:
+            base = package.split(".")
+            base = base[: len(base) - (node.level - 1)]
+            origin = ".".join(base + ([node.module] if node.module else []))
+        else:
+            origin = node.module or ""
+        for alias in node.names:
+            submodule = f"{origin}.{alias.name}"
+            targets.add(submodule if submodule in MODULES else origin)
+    return targets
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {name: {t for t in imported_modules(name, path) if t in MODULES} for name, path in MODULES.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (or a self-import): Tarjan."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in graph[node]:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return found
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"a"}}) == [["a"]] and cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycles_among_our_modules() -> None:
+    assert cycles(import_graph()) == []
+
+
+def test_seeding_core_imports_nothing_from_the_kernel_side() -> None:
+    offenders = []
+    for name, path in MODULES.items():
+        if not name.startswith("jupyter_seed.seeding"):
+            continue
+        for target in imported_modules(name, path):
+            top = target.split(".")[0]
+            if top in KERNEL_ONLY or target.startswith(("jupyter_seed.kernel", "jupyter_seed.evidence", "jupyter_seed.views", "jupyter_seed.cli")):
+                offenders.append(f"{name} -> {target}")
+    assert offenders == []
+
+
+def test_importing_every_core_module_loads_no_kernel_package() -> None:
+    core = sorted(name for name in MODULES if name.startswith("jupyter_seed.seeding"))
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {core!r}: importlib.import_module(name)\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {KERNEL_ONLY!r})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(result.stdout.splitlines()[-1]) == []
+
+
+def test_no_module_over_400_lines() -> None:
+    long = {name: count for name, path in MODULES.items() if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
