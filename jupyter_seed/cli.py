@@ -160,6 +160,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _kernelspec(args: argparse.Namespace) -> int:
+    import os
+
     from .kernel.kernelspec import install
 
     prefix = sys.prefix if args.sys_prefix else args.prefix
@@ -172,7 +174,7 @@ def _kernelspec(args: argparse.Namespace) -> int:
         user=args.user,
         prefix=prefix,
     )
-    print(f"Installed kernelspec {args.name!r} in {path}")
+    print(f"Installed kernelspec {os.path.basename(path)!r} in {path}")
     return 0
 
 
