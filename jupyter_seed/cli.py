@@ -22,11 +22,19 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+ERROR_LIMIT = 300
+
+
+def _one_line(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= ERROR_LIMIT else flat[: ERROR_LIMIT - 1] + "…"
+
+
 class _OneLineErrors(argparse.ArgumentParser):
-    """Bad flags get one error line, not argparse's usage block first."""
+    """Bad flags get one short error line, not argparse's usage block first, whatever was typed."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, _one_line(f"{self.prog}: error: {message}") + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,7 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args))
     except (ValueError, TypeError, OSError) as error:
-        print(f"jupyter-seed: error: {error}", file=sys.stderr)
+        from .seeding.errors import describe_error
+
+        print(_one_line(f"jupyter-seed: error: {describe_error(error)}"), file=sys.stderr)
         return 2
 
 
