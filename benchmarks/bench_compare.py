@@ -2,8 +2,10 @@
 
     .venv/bin/python benchmarks/bench_compare.py [--seeds 20] [--seconds 0.3] [--repeat 3] [--work cpu|sleep]
 
-Two variants, each a metric of about ``--seconds`` (real torch work, or a sleep,
-which is immune to load from other processes), over ``--seeds`` seeds. The plain
+Two variants, each a metric of about ``--seconds`` over ``--seeds`` seeds: a sleep
+plus one NumPy draw (default: immune to load from other processes, so the figure is
+compare()'s own cost), or ``--work cpu``, real torch work calibrated to that time
+(wall times then move with the machine's load; this process's CPU time is printed too). The plain
 loop calls every (variant, seed) directly, or submits each to the executor and
 collects the results; ``compare()`` runs the same calls and adds seeding, state
 restore, pickling, the statistics (10,000 bootstrap resamples) and the text
@@ -86,15 +88,20 @@ def with_compare(seeds: list[int], executor: Executor | None) -> str:
     return str(result)  # the statistics and the summary are part of the cost
 
 
-def interleaved(actions: dict[str, Callable[[], Any]], repeat: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {name: [] for name in actions}
+def interleaved(
+    actions: dict[str, Callable[[], Any]], repeat: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall times and this process's CPU times (the latter barely moved by other processes' load)."""
+    wall: dict[str, list[float]] = {name: [] for name in actions}
+    cpu: dict[str, list[float]] = {name: [] for name in actions}
     for round_ in range(repeat):
         order = list(actions) if round_ % 2 == 0 else list(reversed(actions))
         for name in order:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             actions[name]()
-            times[name].append(time.perf_counter() - start)
-    return times
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
+    return wall, cpu
 
 
 def main() -> None:
@@ -102,7 +109,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=0.3)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--work", choices=("cpu", "sleep"), default="cpu")
+    parser.add_argument("--work", choices=("sleep", "cpu"), default="sleep")
     parser.add_argument("--executors", default="none,process_pool", help="comma list: none, process_pool")
     args = parser.parse_args()
 
@@ -112,7 +119,7 @@ def main() -> None:
     import torch
 
     print(f"machine: {os.cpu_count()} CPU cores, torch {torch.__version__}; metric: {args.work}, "
-          f"~{args.seconds} s; {args.seeds} seeds x {len(VARIANTS)} variants; median of {args.repeat}")
+          f"~{args.seconds} s ({steps} steps); {args.seeds} seeds x {len(VARIANTS)} variants; median of {args.repeat}")
     print(f"{'executor':<22} {'plain loop':>11} {'compare()':>11} {'overhead':>9}")
     for name in args.executors.split(","):
         pool: Executor | None = None
@@ -127,12 +134,16 @@ def main() -> None:
             compare(VARIANTS, [0, 1], executor=pool, progress=False)
         else:
             compare(VARIANTS, [0, 1], progress=False)  # warm imports (scipy, the seeder)
-        times = interleaved(
+        times, cpu = interleaved(
             {"plain": lambda: plain_loop(seeds, pool), "compare": lambda: with_compare(seeds, pool)}, args.repeat
         )
         plain, compared = statistics.median(times["plain"]), statistics.median(times["compare"])
+        plain_cpu, compared_cpu = statistics.median(cpu["plain"]), statistics.median(cpu["compare"])
         label = "none (sequential)" if pool is None else "ProcessPoolExecutor(2)"
-        print(f"{label:<22} {plain:>10.2f}s {compared:>10.2f}s {100 * (compared / plain - 1):>+8.2f}%")
+        print(f"{label:<22} {plain:>10.2f}s {compared:>10.2f}s {100 * (compared / plain - 1):>+8.2f}%"
+              f"   this process's CPU: {plain_cpu:.2f}s vs {compared_cpu:.2f}s"
+              f"   (wall rounds: plain {', '.join(f'{t:.2f}' for t in times['plain'])}; "
+              f"compare {', '.join(f'{t:.2f}' for t in times['compare'])})")
         if pool is not None:
             pool.shutdown()
 

@@ -238,3 +238,17 @@ def test_sweep_magic_bad_input(shell: Any, source: str, message: str) -> None:
     result = shell.run_cell(source)
     assert isinstance(result.error_in_exec, UsageError) and message in str(result.error_in_exec)
     assert jupyter_seed.state() == before
+
+
+# --------------------------------------------------------------- progress
+def test_progress_bar_shows_an_eta_and_is_silent_without_tqdm(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    sweep(flaky, "0:4", progress=True)
+    shown = capsys.readouterr().err
+    assert "seeds:" in shown and "/4 [00:00<" in shown  # tqdm's count of total and "elapsed<remaining"
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # as if tqdm were not installed
+    result = sweep(flaky, "0:4", progress=True)
+    assert capsys.readouterr().err == "" and len(result.metrics()) == 3
