@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .doctor_probes import LOG_DIRECTORY_VARIABLE, setup_code
-from .notebook_runner import THREAD_VARIABLES, code_cells
+from .notebook_runner import THREAD_VARIABLES, NotebookCheckError, code_cells
 
 # kind → the fix to offer; kinds not listed are matched by prefix.
 FIXES: dict[str, str] = {
@@ -127,7 +127,12 @@ def diagnose(
             setup = experiment.setup
             if experiment.deterministic:
                 setup = f"%seed {'' if seed is None else seed} --deterministic warn --quiet\n{setup}"
-            executed = run(env=experiment.env, setup_extra=setup)
+            try:
+                executed = run(env=experiment.env, setup_extra=setup)
+            except NotebookCheckError as error:  # e.g. an op that refuses to run deterministically
+                done.append(f"{experiment.name} (could not run: {error})")
+                _read_events(Path(log_directory), ids)
+                continue
             done.append(experiment.name)
             events = _read_events(Path(log_directory), ids)
             observed += events

@@ -121,7 +121,8 @@ class Probes:
             found = self.caller()
             if found is None:
                 return original(size)
-            self.record(found[0] or kind, found[1])
+            outer = found[0]
+            self.record(outer if outer.startswith(("uuid.", "secrets.")) else kind, found[1])
             if self.replace:
                 return random.Random(self.next_seed()).randbytes(size)  # type: ignore[attr-defined]
             return original(size)

@@ -31,6 +31,8 @@ VOLATILE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\b\d+(\.\d+)?\s?(ns|µs|μs|us|ms|s|sec|secs|seconds|min)\b", "<duration>"),
     (r"(\b\d+(\.\d+)?|\?)\s?(it|s|B|kB|KB|MB|GB|samples|steps?|batch(es)?)/s\b", "<rate>"),
     (r"\b\d[\d,]* loops? each\b", "<n> loops each"),
+    # %timeit's own timing remark, printed or not depending on how the runs went
+    (r"The slowest run took [\d.]+ times longer than the fastest\.[^\n]*\n?", ""),
 )
 """Default normalisation of volatile text, applied in this order.
 
