@@ -16,7 +16,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .cell_names import CellNames, analyze_cell
+from .cell_doctor import diagnose_cell
+from .cell_names import analyze_cell
 from .harness import NamespaceSnapshot, RunRecord, run_once, validate_runs
 from .difference import Difference, first_difference, short_repr
 from .output_difference import mimebundle_difference, text_difference
@@ -24,57 +25,6 @@ from .text_rules import ADDRESS_RULES, normalize_text
 from ..seeding.seeder import Seeder
 
 Verdict = Literal["reproducible", "stateful", "nondeterministic", "failed"]
-
-
-# Call-name suffix → why it makes a run differ. ``/0`` means called without arguments.
-_VOLATILE_CALLS: tuple[tuple[str, str], ...] = (
-    (
-        "default_rng/0",
-        (
-            "numpy.random.default_rng() without a seed ignores %seed "
-            "(use jupyter_seed.rng() or `%seed --patch-default-rng`)"
-        ),
-    ),
-    ("RandomState/0", "numpy.random.RandomState() without a seed draws from OS entropy"),
-    ("random.Random/0", "random.Random() without a seed draws from OS entropy"),
-    ("SystemRandom", "random.SystemRandom draws from OS entropy and cannot be seeded"),
-    ("time.time", "time.time() changes between runs"),
-    ("time.time_ns", "time.time_ns() changes between runs"),
-    ("perf_counter", "time.perf_counter() changes between runs"),
-    ("monotonic", "time.monotonic() changes between runs"),
-    ("now", "datetime.now() changes between runs"),
-    ("utcnow", "datetime.utcnow() changes between runs"),
-    ("today", "date.today() changes between runs"),
-    ("os.urandom", "os.urandom() is OS entropy and cannot be seeded"),
-    ("uuid1", "uuid.uuid1() embeds the time"),
-    ("uuid4", "uuid.uuid4() is OS entropy and cannot be seeded"),
-    ("secrets.", "the secrets module is OS entropy and cannot be seeded"),
-    ("id/1", "id() is a memory address"),
-)
-
-
-def likely_causes(names: CellNames, *, patch_default_rng: bool, across_processes: bool = False) -> list[str]:
-    """Why runs of a cell with these calls may differ; ``across_processes``: runs in separate kernels."""
-    causes: list[str] = []
-    for call in names.calls:
-        bare = call.split("/")[0]
-        for pattern, cause in _VOLATILE_CALLS:
-            matches = (
-                call.endswith(pattern)
-                if "/" in pattern
-                else (
-                    bare == pattern
-                    or bare.endswith("." + pattern)
-                    or (pattern.endswith(".") and pattern in bare + ".")
-                )
-            )
-            if pattern == "default_rng/0" and patch_default_rng:
-                continue
-            if matches and cause not in causes:
-                causes.append(cause)
-    if across_processes and "hash/1" in names.calls:
-        causes.append("hash() of str/bytes changes between kernels unless PYTHONHASHSEED is set")
-    return causes
 
 
 # ------------------------------------------------------------------- report
@@ -137,8 +87,9 @@ class CellCheckReport:
         for name, error in self.unrestorable.items():
             lines.append(f"  could not snapshot {name!r}: {error}")
         if self.differences and self.causes:
-            lines.append("  likely cause" + ("s" if len(self.causes) > 1 else "") + ":")
-            lines += [f"    - {cause}" for cause in self.causes]
+            lines += [f"  cause {rank}: {cause}" for rank, cause in enumerate(self.causes, 1)]
+        elif self.differences and verdict == "nondeterministic":
+            lines.append("  cause: none found by the doctor (no unseeded generator, entropy or clock call seen)")
         return "\n".join(lines)
 
 
@@ -223,9 +174,20 @@ def check_cell(
         elif (found := compare_runs(first, record)) is not None:
             differences.append((index + 1, found))
 
-    causes = likely_causes(names, patch_default_rng=seeder.patch_default_rng)
-    if differences and seed is None and not causes:
-        causes = ["the cell draws random numbers and no seed was given (`%%seed --check N` or `%seed N`)"]
+    causes: list[str] = []
+    if differences and not snapshot.unrestorable:
+        # The doctor: an experiment, not a guess from the cell's text (see cell_doctor).
+        found = diagnose_cell(
+            shell,
+            cell,
+            lambda: seeder.seeded(seed) if seed is not None else nullcontext(),
+            snapshot,
+            names.assigned,
+            lambda a, b: compare_runs(a, b) is None,
+        )
+        causes = [str(cause) for cause in found]
+        if seed is None and not found:
+            causes = ["the cell draws random numbers and no seed was given (`%%seed --check N` or `%seed N`)"]
     report = CellCheckReport(
         seed=seed,
         runs=runs,

@@ -78,7 +78,7 @@ class Experiment:
     deterministic: bool = False
 
 
-def _fix_for(kind: str) -> str:
+def fix_for(kind: str) -> str:
     for key, fix in FIXES.items():
         if kind == key or (key.endswith(".") and kind.startswith(key)):
             return fix
@@ -181,13 +181,13 @@ def _confirmed(experiment: str, index: int, events: list[dict[str, Any]]) -> lis
         calls = [call for call in located if call[1] == index] or located  # this cell's own calls first
         if not calls:
             return [Cause("unseeded entropy", "with entropy and clocks made deterministic the cell "
-                          "reproduces (the call was not located)", _fix_for(""), True)]
+                          "reproduces (the call was not located)", fix_for(""), True)]
         by_kind: dict[str, list[str]] = {}
         for kind, cell, line in calls:
             by_kind.setdefault(kind, []).append(_where(cell, line))
         return [
             Cause(kind, f"called at {', '.join(places[:3])}; made deterministic, the cell reproduces",
-                  _fix_for(kind), True)
+                  fix_for(kind), True)
             for kind, places in by_kind.items()
         ]
     if experiment == "hash seed":
@@ -203,7 +203,7 @@ def _confirmed(experiment: str, index: int, events: list[dict[str, Any]]) -> lis
 
 def _observed(index: int, events: list[dict[str, Any]]) -> list[Cause]:
     causes = [
-        Cause(kind, f"called at {_where(cell, line)} (not confirmed by experiment)", _fix_for(kind), False)
+        Cause(kind, f"called at {_where(cell, line)} (not confirmed by experiment)", fix_for(kind), False)
         for kind, cell, line in _located(events, index)
         if cell == index  # unconfirmed: only what this very cell called
     ]

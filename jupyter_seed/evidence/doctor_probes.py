@@ -39,12 +39,14 @@ _CELL_FILE = re.compile(r"ipykernel_\d+[/\\]\d+\.py$|^<ipython-input-")
 # Standard-library layers between a cell and the probed call: the kind names the outermost one.
 _PASSTHROUGH = frozenset({"random", "uuid", "secrets", "os", __name__})
 _DETERMINISTIC_WARNING = re.compile(r"determinis", re.IGNORECASE)
+_STAND_IN_EPOCH = 1_700_000_000  # the stand-in clock: the same in every diagnostic run
 
 
 class Probes:
     def __init__(self, log_path: str, *, replace: bool) -> None:
         self.replace = replace
         self.cell_id: str | None = None
+        self.log_path = log_path
         self._log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - open for the kernel's life
         self._lock = threading.Lock()
         self._seeds = itertools.count(1_000_003)
@@ -84,6 +86,7 @@ class Probes:
 
     # -------------------------------------------------------------- probes
     def install(self, shell: Any) -> None:
+        self._shell = shell
         shell.events.register("pre_run_cell", self._pre_run_cell)
         self._patch(os, "urandom", self._entropy_bytes(os.urandom, "os.urandom()"))
         self._patch(random, "_urandom", self._entropy_bytes(random._urandom, "random.SystemRandom()"))  # type: ignore[attr-defined]
@@ -98,10 +101,20 @@ class Probes:
         self._finder.install()
 
     def uninstall(self) -> None:
+        """Put back every wrapped callable (the doctor of ``%%seed --check`` probes one cell only)."""
+        shell = getattr(self, "_shell", None)
+        if shell is not None:
+            shell.events.unregister("pre_run_cell", self._pre_run_cell)
+            self._shell = None
         self._finder.uninstall()
         for owner, name, original in reversed(self._restore):
             setattr(owner, name, original)
         self._restore.clear()
+        self._log.close()
+
+    def events(self) -> list[dict[str, Any]]:
+        with open(self.log_path, encoding="utf-8") as log:
+            return [json.loads(line) for line in log if line.strip()]
 
     def _pre_run_cell(self, info: Any) -> None:
         self.cell_id = getattr(info, "cell_id", None)
@@ -159,7 +172,7 @@ class Probes:
         return probe
 
     def _clock(self, original: Callable[[], Any], kind: str) -> Callable[[], Any]:
-        start = original()
+        start = type(original())(_STAND_IN_EPOCH) * (10**9 if kind == "time.time_ns()" else 1)
 
         def probe() -> Any:
             frame = sys._getframe(1)
