@@ -137,6 +137,11 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
         metavar="N",
         help="kernels at a time (default: one per CPU core, at most --runs)",
     )
+    parser.add_argument(
+        "--no-doctor",
+        action="store_true",
+        help="when a cell differs, do not re-run the notebook to find the cause",
+    )
     parser.set_defaults(handler=_check)
     return parser
 
@@ -156,6 +161,7 @@ def _check(args: argparse.Namespace) -> int:
             ignore=args.ignore,
             parallel=args.parallel,
             mode=args.mode,
+            doctor=not args.no_doctor,
         )
     except (NotebookCheckError, ValueError) as error:
         print(f"jupyter-seed check: error: {error}", file=sys.stderr)
