@@ -59,7 +59,8 @@ def main() -> int:
             check.append(checked(path))
         ratio = statistics.median(check) / statistics.median(plain)
         worst = max(worst, ratio)
-        print(f"{name:<40} {statistics.median(plain):8.1f} {statistics.median(check):8.1f} {ratio:6.2f}", flush=True)
+        plain_s, check_s = statistics.median(plain), statistics.median(check)
+        print(f"{name:<40} {plain_s:8.1f} {check_s:8.1f} {ratio:6.2f}", flush=True)
     print(f"worst ratio: {worst:.2f} (goal <= 1.30)")
     path = CORPUS / DIFFERING
     without = statistics.median(checked(path) for _ in range(args.repeat))

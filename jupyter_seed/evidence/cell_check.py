@@ -89,7 +89,9 @@ class CellCheckReport:
         if self.differences and self.causes:
             lines += [f"  cause {rank}: {cause}" for rank, cause in enumerate(self.causes, 1)]
         elif self.differences and verdict == "nondeterministic":
-            lines.append("  cause: none found by the doctor (no unseeded generator, entropy or clock call seen)")
+            lines.append(
+                "  cause: none found by the doctor (it saw no unseeded generator, entropy or clock call)"
+            )
         return "\n".join(lines)
 
 

@@ -27,7 +27,8 @@ from typing import Any
 from .doctor_probes import LOG_DIRECTORY_VARIABLE, setup_code
 from .notebook_runner import THREAD_VARIABLES, NotebookCheckError, code_cells
 
-# kind → the fix to offer; kinds not listed are matched by prefix.
+CLOCK_FIX = "a clock value in an output: leave it out, --ignore it, or tag the cell jupyter-seed-skip"
+# kind → the fix to offer; keys ending in "." match by prefix.
 FIXES: dict[str, str] = {
     "numpy.random.default_rng()": "numpy.random.default_rng() without a seed ignores %seed: pass a seed, "
     "use jupyter_seed.rng(), or run `%seed --patch-default-rng`",
@@ -38,16 +39,21 @@ FIXES: dict[str, str] = {
     "random.SystemRandom()": "random.SystemRandom cannot be seeded: use random.Random(seed)",
     "uuid.uuid4()": "uuid.uuid4() is OS entropy: derive ids from a seeded generator "
     "(uuid.UUID(int=random.getrandbits(128), version=4)) or tag the cell jupyter-seed-skip",
-    "secrets.": "the secrets module cannot be seeded: use a seeded generator for anything a result depends on",
+    "secrets.": "the secrets module cannot be seeded: draw what a result depends on from a seeded generator",
     "tf.random.Generator.from_non_deterministic_state()": "use tf.random.Generator.from_seed(seed)",
-    "time.time()": "a clock value in an output: leave it out, --ignore it, or tag the cell jupyter-seed-skip",
-    "time.time_ns()": "a clock value in an output: leave it out, --ignore it, or tag the cell jupyter-seed-skip",
+    "time.time()": CLOCK_FIX,
+    "time.time_ns()": CLOCK_FIX,
     "id()": "id() is a memory address: do not print it or key results by it",
-    "DataLoader workers without worker_init_fn or generator": "pass worker_init_fn=jupyter_seed.worker_init_fn "
-    "and generator=jupyter_seed.torch_generator() to the DataLoader",
+    "DataLoader workers without worker_init_fn or generator": "pass worker_init_fn=jupyter_seed."
+    "worker_init_fn and generator=jupyter_seed.torch_generator() to the DataLoader",
     "tf.data shuffle without a seed": "pass seed= to Dataset.shuffle",
+    "cudnn.benchmark on": "torch.backends.cudnn.benchmark = False, or `%seed N --deterministic`",
+    "TF32 on": "set torch.backends.cuda.matmul.allow_tf32 and cudnn.allow_tf32 to False, "
+    "or `%seed N --deterministic`",
 }
-HASH_FIX = "run the notebook on `jupyter-seed kernelspec` (fixes PYTHONHASHSEED), or sort sets of str before output"
+HASH_FIX = (
+    "run the notebook on `jupyter-seed kernelspec` (fixes PYTHONHASHSEED), or sort sets of str before output"
+)
 THREAD_FIX = "set OMP_NUM_THREADS=1 (or torch.set_num_threads(1)) before the computation"
 OPS_FIX = "run `%seed N --deterministic` (deterministic algorithms in torch and TensorFlow)"
 
@@ -90,7 +96,7 @@ def _experiments(log_directory: str) -> list[Experiment]:
     return [
         Experiment("entropy", probes_env, setup_code(replace=True)),
         Experiment("hash seed", {"PYTHONHASHSEED": "0"}, ""),
-        Experiment("one thread", {name: "1" for name in THREAD_VARIABLES} | {"TF_NUM_INTEROP_THREADS": "1"}, ""),
+        Experiment("one thread", dict.fromkeys((*THREAD_VARIABLES, "TF_NUM_INTEROP_THREADS"), "1"), ""),
         Experiment("deterministic ops", probes_env, setup_code(replace=False), deterministic=True),
     ]
 
@@ -194,7 +200,8 @@ def _confirmed(experiment: str, index: int, events: list[dict[str, Any]]) -> lis
         return [Cause("hash randomisation", "with PYTHONHASHSEED=0 in both kernels the cell reproduces",
                       HASH_FIX, True)]
     if experiment == "one thread":
-        return [Cause("math threads", "with one intra-op thread per kernel the cell reproduces", THREAD_FIX, True)]
+        evidence = "with one intra-op thread per kernel the cell reproduces"
+        return [Cause("math threads", evidence, THREAD_FIX, True)]
     ops = sorted({e["op"] for e in events if "op" in e})
     listed = f"; ops that warned: {' | '.join(ops[:3])}" if ops else ""
     return [Cause("nondeterministic framework ops",
@@ -209,5 +216,6 @@ def _observed(index: int, events: list[dict[str, Any]]) -> list[Cause]:
     ]
     ops = sorted({e["op"] for e in events if "op" in e and e.get("index") == index})
     if ops:
-        causes.append(Cause("nondeterministic framework ops", f"warned: {' | '.join(ops[:3])}", OPS_FIX, False))
+        warned = f"warned: {' | '.join(ops[:3])}"
+        causes.append(Cause("nondeterministic framework ops", warned, OPS_FIX, False))
     return causes

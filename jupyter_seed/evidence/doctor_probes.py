@@ -53,6 +53,7 @@ class Probes:
         self._restore: list[tuple[Any, str, Any]] = []
         self._finder = PostImportFinder(["numpy.random", "tensorflow", "torch"], self._on_import)
         self._ids: dict[int, int] = {}
+        self._flags_seen: set[str] = set()
 
     # ------------------------------------------------------------ plumbing
     def record(self, kind: str, line: int | None, **details: Any) -> None:
@@ -89,7 +90,8 @@ class Probes:
         self._shell = shell
         shell.events.register("pre_run_cell", self._pre_run_cell)
         self._patch(os, "urandom", self._entropy_bytes(os.urandom, "os.urandom()"))
-        self._patch(random, "_urandom", self._entropy_bytes(random._urandom, "random.SystemRandom()"))  # type: ignore[attr-defined]
+        system_entropy = random._urandom  # type: ignore[attr-defined] # what SystemRandom and secrets call
+        self._patch(random, "_urandom", self._entropy_bytes(system_entropy, "random.SystemRandom()"))
         self._patch(random, "Random", self._seeded_class(random.Random, "random.Random()"))
         self._patch(time, "time", self._clock(time.time, "time.time()"))
         self._patch(time, "time_ns", self._clock(time.time_ns, "time.time_ns()"))
@@ -118,12 +120,32 @@ class Probes:
 
     def _pre_run_cell(self, info: Any) -> None:
         self.cell_id = getattr(info, "cell_id", None)
+        self._gpu_flags()
+
+    def _gpu_flags(self) -> None:
+        """cuDNN autotuning and TF32 matter only once CUDA runs; never initialise it to ask."""
+        torch = sys.modules.get("torch")
+        try:
+            if torch is None or not torch.cuda.is_initialized():
+                return
+            flags = {
+                "cudnn.benchmark on": torch.backends.cudnn.benchmark,
+                "TF32 on": torch.backends.cuda.matmul.allow_tf32 or torch.backends.cudnn.allow_tf32,
+            }
+        except Exception:  # noqa: BLE001 - a half-imported torch: nothing to observe
+            return
+        for kind, on in flags.items():
+            if on and kind not in self._flags_seen:
+                self._flags_seen.add(kind)
+                self.record(kind, None)
 
     def _on_import(self, name: str) -> None:
         module = sys.modules[name]
         if name == "numpy.random":
-            self._patch(module, "default_rng", self._unseeded_call(module.default_rng, "numpy.random.default_rng()"))
-            self._patch(module, "SeedSequence", self._seeded_class(module.SeedSequence, "numpy.random.SeedSequence()"))
+            default_rng = self._unseeded_call(module.default_rng, "numpy.random.default_rng()")
+            self._patch(module, "default_rng", default_rng)
+            sequence = self._seeded_class(module.SeedSequence, "numpy.random.SeedSequence()")
+            self._patch(module, "SeedSequence", sequence)
         elif name == "tensorflow":
             self._wrap_tensorflow(module)
         elif name == "torch":

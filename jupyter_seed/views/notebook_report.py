@@ -39,7 +39,8 @@ def to_markdown(report: NotebookReport) -> str:
         "| ---: | --- | --- | --- |",
     ]
     for cell in report.cells:
-        status = "⏭️ skipped" if cell.skipped else ("✅ reproduces" if cell.reproducible else "❌ differs")
+        status = "✅ reproduces" if cell.reproducible else "❌ differs"
+        status = "⏭️ skipped" if cell.skipped else status
         detail = "" if cell.difference is None else f"run {cell.run} vs run 1: {cell.difference}"
         if cell.causes:
             detail += "<br>" + "<br>".join(f"cause {n}: {cause}" for n, cause in enumerate(cell.causes, 1))

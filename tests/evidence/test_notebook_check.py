@@ -221,6 +221,7 @@ def test_pytest_option_checks_notebooks(tmp_path: Path) -> None:
     assert checked.returncode == 1, checked.stdout + checked.stderr
     assert "1 failed, 1 passed" in checked.stdout
     assert "cell   2 DIFFERS" in checked.stdout and "test_bad.ipynb" in checked.stdout
+    assert "cause 1: [confirmed] numpy.random.default_rng(): called at cell 2 line 1" in checked.stdout
 
 
 def test_plugin_imports_cheaply_and_is_registered() -> None:
