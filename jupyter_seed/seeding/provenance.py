@@ -13,7 +13,6 @@ the imported modules (or, for the check, from installed distributions' metadata)
 
 from __future__ import annotations
 
-import platform
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -40,11 +39,18 @@ def collect(state: Mapping[str, Any]) -> dict[str, Any]:
         "deterministic": state.get("deterministic"),
         "workers": state.get("workers"),
         "patch_default_rng": state.get("patch_default_rng"),
-        "python": platform.python_version(),
+        "python": python_version(),
         "frameworks": frameworks,
         "device": device_kind(),
         "hash_seed_fixed": kernel_hashing_fixed(),
     }
+
+
+def python_version() -> str:
+    """``platform.python_version()`` without importing ``platform`` at load."""
+    major, minor, micro, level, serial = sys.version_info
+    suffix = "" if level == "final" else {"alpha": "a", "beta": "b", "candidate": "rc"}[level] + str(serial)
+    return f"{major}.{minor}.{micro}{suffix}"
 
 
 def device_kind() -> str:
@@ -106,7 +112,7 @@ def current_environment(names: list[str]) -> dict[str, Any]:
             except PackageNotFoundError:
                 continue
         frameworks[name] = found
-    return {"python": platform.python_version(), "jupyter_seed": __version__, "frameworks": frameworks}
+    return {"python": python_version(), "jupyter_seed": __version__, "frameworks": frameworks}
 
 
 def environment_changes(

@@ -14,7 +14,6 @@ once torch is in ``sys.modules``, and workers import torch before they call us.
 from __future__ import annotations
 
 import functools
-import inspect
 import sys
 from typing import Any
 
@@ -80,6 +79,8 @@ class DataLoaderPatch:
         """Patch the DataLoader class, once torch is imported; otherwise do nothing."""
         if self._original is not None or "torch" not in sys.modules:
             return
+        import inspect  # deferred: the extension's load imports only what it must
+
         import torch.utils.data  # torch is loaded, so this is a dictionary lookup
 
         loader_class = torch.utils.data.DataLoader
