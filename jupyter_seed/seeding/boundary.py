@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import describe_error, short_text
-from .sources.base import RandomSource
+from .sources.base import DeterministicMode, RandomSource
 
 LINE_LIMIT = 500
 """Longest warning or value text reported from a source, in characters."""
@@ -45,6 +45,23 @@ def note_lines(value: object) -> list[str]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise TypeError(f"expected a list of str, got {type(value).__name__}")
     return [one_line(item if isinstance(item, str) else repr_line(item)) for item in value]
+
+
+def deterministic_notes(source: RandomSource, mode: DeterministicMode, *, prepare: bool) -> list[str]:
+    """What switching ``mode`` on ``source`` could not do, one line each; never raises.
+
+    ``prepare`` also sets what must precede the import (env vars); the flags of the
+    loaded library are switched when it is loaded.
+    """
+    notes: list[str] = []
+    try:
+        if prepare:
+            notes += note_lines(source.prepare_deterministic(mode))
+        if is_loaded(source):
+            notes += note_lines(source.apply_deterministic(mode))
+    except Exception as error:  # noqa: BLE001 - one source must not stop the others
+        notes.append(f"{source.name}: deterministic mode failed: {describe_error(error)}")
+    return notes
 
 
 def repr_line(value: object) -> str:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 from .._version import __version__
-from .boundary import describe_source, is_installed, is_loaded, note_lines
+from .boundary import deterministic_notes, describe_source, is_installed, is_loaded
 from .default_rng_patch import DefaultRngPatch
 from .errors import describe_error
 from .import_hook import PostImportFinder
@@ -53,6 +52,9 @@ class Seeder:
         self._derived_cache: dict[tuple[int, str], int] = {}
         self._listeners: list[Callable[[], None]] = []
         self._live: list[RandomSource] = []
+        self._live_calls: list[tuple[str, Callable[[int], None]]] = []
+        self._live_names: tuple[str, ...] = ()
+        self._waiting: tuple[str, ...] = ()
         self._live_key: tuple[int, int] = (-1, -1)
         self._import_hook: PostImportFinder | None = None
         self._default_rng = DefaultRngPatch(self._seeded_generator_or_none)
@@ -105,31 +107,37 @@ class Seeder:
             warnings = self._set_deterministic(mode)
         self.seed = value
         self.seed_origin = origin
-        report = replace(self._apply(value), warnings=tuple(warnings))
+        report = self._apply(value, tuple(warnings))
         if workers is not None:
             self._set_workers(bool(workers))
         self._ensure_import_hook()
         self._notify()
         return report
 
-    def _apply(self, seed: int) -> SeedReport:
+    def _apply(self, seed: int, warnings: tuple[str, ...] = ()) -> SeedReport:
         """:meth:`reseed`, plus a report of what took the seed, what failed, what waits for import."""
-        sources = self.sources  # loads plugins before the hot path reads the list
+        self.sources  # loads plugins before the hot path reads the list
         self.reseed(seed)
-        live = self._live_seedable()
-        seeded = tuple(s.name for s in live if s.name not in self._errors)
-        failed = {s.name: self._errors[s.name] for s in live if s.name in self._errors}
-        on_import = tuple(
-            s.name for s in sources if s.has_global_state and not is_loaded(s) and is_installed(s)
-        )
-        return SeedReport(seed, seeded, failed, on_import)
+        errors = self._errors
+        if errors:
+            seeded = tuple(name for name, _ in self._live_calls if name not in errors)
+            failed = {name: errors[name] for name, _ in self._live_calls if name in errors}
+        else:
+            seeded, failed = self._live_names, {}
+        return SeedReport(seed, seeded, failed, self._waiting, warnings)
 
     def _live_seedable(self) -> list[RandomSource]:
         # Which sources are live changes only when modules are imported or sources
-        # added, so the per-cell hot path keys a cached list on those two sizes.
+        # added, so the per-cell hot path keys cached lists on those two sizes.
         key = (len(sys.modules), len(self._sources))
         if key != self._live_key:
-            self._live = [s for s in self._sources if s.has_global_state and is_loaded(s)]
+            sources = self._sources
+            self._live = [s for s in sources if s.has_global_state and is_loaded(s)]
+            self._live_calls = [(s.name, s.seed) for s in self._live]
+            self._live_names = tuple(name for name, _ in self._live_calls)
+            self._waiting = tuple(
+                s.name for s in sources if s.has_global_state and not is_loaded(s) and is_installed(s)
+            )
             self._live_key = key
         return self._live
 
@@ -144,16 +152,17 @@ class Seeder:
     def _seed_live_sources(self, seed: int) -> None:
         errors = self._errors
         seeded_with = self._seeded_with
-        for source in self._live_seedable():
+        self._live_seedable()
+        for name, seed_source in self._live_calls:
             try:
-                source.seed(seed)
+                seed_source(seed)
             except Exception as error:  # noqa: BLE001
-                errors[source.name] = describe_error(error)
-                seeded_with.pop(source.name, None)
+                errors[name] = describe_error(error)
+                seeded_with.pop(name, None)
             else:
-                seeded_with[source.name] = seed
+                seeded_with[name] = seed
                 if errors:
-                    errors.pop(source.name, None)
+                    errors.pop(name, None)
         self.applied_seed = seed
 
     def before_cell(self, cell_id: str | None, raw_cell: str) -> None:
@@ -195,13 +204,7 @@ class Seeder:
         self.deterministic = mode
         warnings: list[str] = []
         for source in self.sources:
-            notes: list[str] = []
-            try:
-                notes += note_lines(source.prepare_deterministic(mode))
-                if is_loaded(source):
-                    notes += note_lines(source.apply_deterministic(mode))
-            except Exception as error:  # noqa: BLE001
-                notes.append(f"{source.name}: deterministic mode failed: {describe_error(error)}")
+            notes = deterministic_notes(source, mode, prepare=True)
             if notes:
                 self._deterministic_warnings[source.name] = notes
             else:
@@ -238,9 +241,8 @@ class Seeder:
     def _on_import(self, module: str) -> None:
         """Called by the import hook right after a watched module finished importing.
 
-        Every live source is reseeded, not only the new one: importing torch
-        draws from NumPy's global stream and importing TensorFlow from Python's,
-        so this makes the streams equal to seeding after all the imports.
+        Every live source is reseeded, not only the new one: importing torch draws from
+        NumPy's stream and TensorFlow from Python's; this equals seeding after the imports.
         """
         for source in self.sources:
             if source.module == module:
@@ -263,14 +265,10 @@ class Seeder:
             source.on_import()
         except Exception as error:  # noqa: BLE001 - never break the user's import
             self._hook_error = f"after importing {source.module}: {describe_error(error)}"
-        if self.deterministic == "off":
-            return
-        try:
-            notes = note_lines(source.apply_deterministic(self.deterministic))
-        except Exception as error:  # noqa: BLE001
-            notes = [f"{source.name}: deterministic mode failed: {describe_error(error)}"]
-        if notes:
-            self._deterministic_warnings[source.name] = notes
+        if self.deterministic != "off":
+            notes = deterministic_notes(source, self.deterministic, prepare=False)
+            if notes:
+                self._deterministic_warnings[source.name] = notes
 
     # ------------------------------------------------------ scoped seeding
     @contextmanager

@@ -29,20 +29,24 @@ class TensorflowSource(RandomSource):
         self._patched: list[tuple[Any, Any]] = []
         self._env = EnvironmentVariables()
         self._op_determinism_before: bool | None = None
+        self._set_seed: Any = None
+        self._ops: Any = None
 
     def _tf(self) -> Any:
         return sys.modules["tensorflow"]
 
     def seed(self, seed: int) -> None:
-        tf = self._tf()
-        tf.random.set_seed(seed)
+        if self._set_seed is None:
+            # Bound once: each `tf.random` lookup goes through TensorFlow's lazy module (~4 µs).
+            self._set_seed, self._ops = self._tf().random.set_seed, sys.modules[_STATEFUL_OPS]
+        self._set_seed(seed)
         self._applied = seed
-        ops = sys.modules[_STATEFUL_OPS]
+        ops = self._ops
         generator = ops.global_generator
         if generator is not None:
             generator._state_var.assign(self._rng_state(ops, seed, generator.algorithm))
         elif not self._patched:
-            self._patch_lazy_global_generator(tf, ops)
+            self._patch_lazy_global_generator(self._tf(), ops)
 
     def _rng_state(self, ops: Any, seed: int, algorithm: Any) -> Any:
         # create_rng_state costs ~0.4 ms; per-cell reseeds repeat the same seeds.
