@@ -15,6 +15,7 @@ summary. Sides alternate, medians over ``--repeat`` rounds. Goal: <= 5%.
 from __future__ import annotations
 
 import argparse
+import functools
 import multiprocessing
 import os
 import statistics
@@ -28,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from jupyter_seed.evidence.comparisons import compare  # noqa: E402
+from jupyter_seed.evidence.comparisons import compare
 
 WORK = {"kind": "cpu", "seconds": 0.3, "steps": 1}
 
@@ -105,7 +106,9 @@ def interleaved(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=0.3)
     parser.add_argument("--repeat", type=int, default=3)
@@ -118,8 +121,10 @@ def main() -> None:
     seeds = list(range(args.seeds))
     import torch
 
-    print(f"machine: {os.cpu_count()} CPU cores, torch {torch.__version__}; metric: {args.work}, "
-          f"~{args.seconds} s ({steps} steps); {args.seeds} seeds x {len(VARIANTS)} variants; median of {args.repeat}")
+    print(
+        f"machine: {os.cpu_count()} CPU cores, torch {torch.__version__}; metric: {args.work}, "
+        f"~{args.seconds} s ({steps} steps); {args.seeds} seeds x {len(VARIANTS)} variants; median of {args.repeat}"
+    )
     print(f"{'executor':<22} {'plain loop':>11} {'compare()':>11} {'overhead':>9}")
     for name in args.executors.split(","):
         pool: Executor | None = None
@@ -135,15 +140,21 @@ def main() -> None:
         else:
             compare(VARIANTS, [0, 1], progress=False)  # warm imports (scipy, the seeder)
         times, cpu = interleaved(
-            {"plain": lambda: plain_loop(seeds, pool), "compare": lambda: with_compare(seeds, pool)}, args.repeat
+            {
+                "plain": functools.partial(plain_loop, seeds, pool),
+                "compare": functools.partial(with_compare, seeds, pool),
+            },
+            args.repeat,
         )
         plain, compared = statistics.median(times["plain"]), statistics.median(times["compare"])
         plain_cpu, compared_cpu = statistics.median(cpu["plain"]), statistics.median(cpu["compare"])
         label = "none (sequential)" if pool is None else "ProcessPoolExecutor(2)"
-        print(f"{label:<22} {plain:>10.2f}s {compared:>10.2f}s {100 * (compared / plain - 1):>+8.2f}%"
-              f"   this process's CPU: {plain_cpu:.2f}s vs {compared_cpu:.2f}s"
-              f"   (wall rounds: plain {', '.join(f'{t:.2f}' for t in times['plain'])}; "
-              f"compare {', '.join(f'{t:.2f}' for t in times['compare'])})")
+        print(
+            f"{label:<22} {plain:>10.2f}s {compared:>10.2f}s {100 * (compared / plain - 1):>+8.2f}%"
+            f"   this process's CPU: {plain_cpu:.2f}s vs {compared_cpu:.2f}s"
+            f"   (wall rounds: plain {', '.join(f'{t:.2f}' for t in times['plain'])}; "
+            f"compare {', '.join(f'{t:.2f}' for t in times['compare'])})"
+        )
         if pool is not None:
             pool.shutdown()
 

@@ -96,7 +96,7 @@ class PairedComparison:
         return self.distinguishable and self._better(self.mean_difference)
 
     def sentence(self) -> str:
-        """"new beats baseline on 17 of 20 seeds; mean +0.41, 95% CI [+0.22, +0.60]; ..." """
+        """ "new beats baseline on 17 of 20 seeds; mean +0.41, 95% CI [+0.22, +0.60]; ..." """
         if self.n < 2:
             return f"{self.variant} vs {self.baseline} ({self.metric}): too few common seeds to compare ({self.n})"
         pct = round(100 * self.ci.confidence)
@@ -148,7 +148,9 @@ def pair(
         ci=stats.bootstrap_mean_ci(
             differences, confidence=confidence, resamples=resamples, bootstrap_seed=bootstrap_seed
         ),
-        test=stats.paired_test(differences) if len(differences) > 1 else stats.TestResult("none", math.nan, math.nan),
+        test=stats.paired_test(differences)
+        if len(differences) > 1
+        else stats.TestResult("none", math.nan, math.nan),
         seeds_needed=stats.seeds_needed(differences, confidence=confidence),
     )
 
@@ -305,7 +307,10 @@ def compare(
     if store is not None:
         done = {key: run for key, run in store.runs.items() if key[0] in variants and key[1] in wanted}
     tasks = [
-        Task(name, seed, fn) for seed in seed_list for name, fn in variants.items() if (name, seed) not in done
+        Task(name, seed, fn)
+        for seed in seed_list
+        for name, fn in variants.items()
+        if (name, seed) not in done
     ]
     from ..seeding.seeder import get_seeder
 

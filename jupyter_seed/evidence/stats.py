@@ -159,7 +159,9 @@ def paired_test(differences: Sequence[float] | Any) -> TestResult:
     return sign_test(differences)
 
 
-def seeds_needed(differences: Sequence[float] | Any, *, power: float = 0.8, confidence: float = 0.95) -> int | None:
+def seeds_needed(
+    differences: Sequence[float] | Any, *, power: float = 0.8, confidence: float = 0.95
+) -> int | None:
     """Roughly how many paired seeds would show this mean difference (normal approximation).
 
     ``None`` when the observed difference is exactly zero (no effect to detect).
@@ -210,9 +212,7 @@ class SeedRank:
         )
 
 
-def rank_of(
-    values: dict[int, float], seed: int, *, metric: str, higher_is_better: bool = True
-) -> SeedRank:
+def rank_of(values: dict[int, float], seed: int, *, metric: str, higher_is_better: bool = True) -> SeedRank:
     """The rank of ``seed`` among finite ``values`` (ties share the better rank)."""
     finite = {s: v for s, v in values.items() if math.isfinite(v)}
     if seed not in finite:

@@ -49,7 +49,9 @@ def as_metrics(value: object) -> dict[str, float]:
 
 def _as_number(value: object, what: str) -> float:
     if isinstance(value, bool) or value is None or isinstance(value, (str, bytes)):
-        raise TypeError(f"{what} must be a number or a dict of numbers, got {type(value).__name__} {value!r:.40}")
+        raise TypeError(
+            f"{what} must be a number or a dict of numbers, got {type(value).__name__} {value!r:.40}"
+        )
     item = getattr(value, "item", None)  # numpy scalars, 0-d arrays, one-element tensors
     try:
         return float(item() if callable(item) else value)  # type: ignore[arg-type]
@@ -99,7 +101,9 @@ def run_pickled(payload: bytes, seed: int, pass_seed: bool, deterministic: str) 
     try:
         fn = pickle.loads(payload)
     except Exception as error:  # noqa: BLE001
-        return SeedRun(seed, None, f"could not unpickle the function in the worker: {describe_error(error)}", 0.0)
+        return SeedRun(
+            seed, None, f"could not unpickle the function in the worker: {describe_error(error)}", 0.0
+        )
     return run_seed(fn, seed, pass_seed, deterministic)
 
 
@@ -148,7 +152,9 @@ def check_executor(executor: object) -> None:
     thread_pool = sys.modules.get("concurrent.futures.thread")
     if thread_pool is not None and isinstance(executor, thread_pool.ThreadPoolExecutor):
         # Seeds would race on the one process-wide random state that every thread shares.
-        raise ValueError("a ThreadPoolExecutor shares one random state between seeds; use a process pool or Dask")
+        raise ValueError(
+            "a ThreadPoolExecutor shares one random state between seeds; use a process pool or Dask"
+        )
 
 
 def execute(
@@ -174,7 +180,9 @@ def execute(
     return outcome
 
 
-def _record(outcome: Outcome, task: Task, run: SeedRun, bar: Any, on_run: Callable[[Task, SeedRun], None] | None) -> None:
+def _record(
+    outcome: Outcome, task: Task, run: SeedRun, bar: Any, on_run: Callable[[Task, SeedRun], None] | None
+) -> None:
     outcome.runs[task.key] = run
     if on_run is not None:
         on_run(task, run)
@@ -183,7 +191,11 @@ def _record(outcome: Outcome, task: Task, run: SeedRun, bar: Any, on_run: Callab
 
 
 def _run_here(
-    tasks: list[Task], deterministic: str, outcome: Outcome, bar: Any, on_run: Callable[[Task, SeedRun], None] | None
+    tasks: list[Task],
+    deterministic: str,
+    outcome: Outcome,
+    bar: Any,
+    on_run: Callable[[Task, SeedRun], None] | None,
 ) -> None:
     pass_seed = {id(task.fn): takes_seed(task.fn) for task in tasks}
     for task in tasks:
@@ -216,7 +228,9 @@ def _payloads(tasks: list[Task]) -> dict[int, Shipment]:
         try:
             payload = cloudpickle.dumps(task.fn)
         except Exception as error:  # noqa: BLE001
-            raise TypeError(f"cannot send {task.fn!r:.80} to the executor's workers: {describe_error(error)}") from None
+            raise TypeError(
+                f"cannot send {task.fn!r:.80} to the executor's workers: {describe_error(error)}"
+            ) from None
         shipped[id(task.fn)] = (run_pickled, (payload,), pass_seed)
     return shipped
 
@@ -272,7 +286,7 @@ def _cancel_and_keep(
             continue
         try:
             run = future.result(timeout=0)
-        except BaseException:  # noqa: BLE001 - a broken task stays "not run"
+        except BaseException:  # noqa: BLE001, S112 - a broken task stays "not run"
             continue
         _record(outcome, task, run, bar, on_run)
 
@@ -292,4 +306,3 @@ def progress_bar(enabled: bool, *, total: int, initial: int = 0) -> Any:
     else:
         from tqdm.auto import tqdm
     return tqdm(total=total, initial=initial, desc="seeds", unit="run", leave=False)
-

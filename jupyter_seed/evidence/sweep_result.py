@@ -186,7 +186,9 @@ class SweepResult:
             }
             for run in self.runs
         ]
-        return pd.DataFrame(rows, index=pd.Index(self.seeds, name="seed"), columns=[*names, "error", "seconds"])
+        return pd.DataFrame(
+            rows, index=pd.Index(self.seeds, name="seed"), columns=[*names, "error", "seconds"]
+        )
 
     def plot(self, metric: str | None = None, *, bins: int | None = None) -> Any:
         """A histogram of one metric over the seeds (a matplotlib ``Figure``), after Picard (2021)."""

@@ -46,7 +46,11 @@ def code_identity(fn: Callable[..., Any]) -> str:
         parts.append(inspect.getsource(target).encode())
     except (OSError, TypeError):
         code = getattr(target, "__code__", None)
-        parts.append(marshal.dumps(code) if code is not None else getattr(target, "__qualname__", repr(target)).encode())
+        parts.append(
+            marshal.dumps(code)
+            if code is not None
+            else getattr(target, "__qualname__", repr(target)).encode()
+        )
     return "sha256:" + hashlib.sha256(b"\0".join(parts)).hexdigest()
 
 
@@ -183,3 +187,33 @@ class SweepStore:
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
             handle.flush()
+
+
+# ------------------------------------------------------------ named sweeps
+def load_sweep(path: str | os.PathLike[str], variant: str | None = None, **options: Any) -> Any:
+    """The saved runs of one variant (the file's only one when ``variant`` is omitted) as a ``SweepResult``."""
+    from .sweep_result import SweepResult
+
+    store = SweepStore(path)
+    if not store.runs:
+        raise StoreError(f"{Path(path).name} holds no saved seeds")
+    variants = store.variants()
+    if variant is None and len(variants) > 1:
+        names = ", ".join(repr(v) for v in variants)
+        raise StoreError(f"{Path(path).name} holds several variants ({names}); name one")
+    chosen = variant if variant is not None else (variants[0] if variants else None)
+    runs = sorted(store.done(chosen).values(), key=lambda run: run.seed)
+    return SweepResult(runs, **options)
+
+
+_SHELVES: Any = None
+
+
+def shelf(owner: object) -> dict[str, Any]:
+    """Sweeps kept by name for one shell (``%%seed --sweep ... --save NAME``), for ``--compare NAME``."""
+    global _SHELVES
+    import weakref
+
+    if _SHELVES is None:
+        _SHELVES = weakref.WeakKeyDictionary()
+    return _SHELVES.setdefault(owner, {})

@@ -68,16 +68,20 @@ def comparison_html(result: ComparisonResult) -> str:
             f"<th>{pct}% CI</th><th>beats {escape(result.baseline)}</th><th>p-value</th>"
             f"<th>seed std (baseline / variant)</th><th>beyond seed noise</th></tr></thead><tbody>{rows}</tbody></table>"
         ),
-        f"<p style='font-size:smaller'>{escape(bootstrap_note(result))} Test: "
-        f"{escape(result.comparisons[0].test.name) if result.comparisons else '-'}.</p>",
+        (
+            f"<p style='font-size:smaller'>{escape(bootstrap_note(result))} Test: "
+            f"{escape(result.comparisons[0].test.name) if result.comparisons else '-'}.</p>"
+        ),
     ]
     for c in result.comparisons:
         try:
             image = figure_png(comparison_figure(c))
         except (ImportError, ValueError):
             continue
-        parts.append(f"<img alt='{escape(c.variant)} vs {escape(c.baseline)}: {escape(c.metric)}' "
-                     f"src='data:image/png;base64,{image}'/>")
+        parts.append(
+            f"<img alt='{escape(c.variant)} vs {escape(c.baseline)}: {escape(c.metric)}' "
+            f"src='data:image/png;base64,{image}'/>"
+        )
     parts.append("</div>")
     return "".join(parts)
 
@@ -95,10 +99,20 @@ def comparison_figure(c: PairedComparison) -> Any:
     colors = ["#55A868" if (d > 0) == c.higher_is_better and d != 0 else "#C44E52" for d in differences]
     left.bar(order, differences, color=colors, width=0.8)
     left.axhline(0, color="black", linewidth=0.8)
-    left.axhline(c.mean_difference, color="#4C72B0", linestyle="--", linewidth=1,
-                 label=f"mean {c.mean_difference:+.3g}")
-    left.axhspan(c.ci.low, c.ci.high, color="#4C72B0", alpha=0.15,
-                 label=f"{round(100 * c.ci.confidence)}% CI [{c.ci.low:+.3g}, {c.ci.high:+.3g}]")
+    left.axhline(
+        c.mean_difference,
+        color="#4C72B0",
+        linestyle="--",
+        linewidth=1,
+        label=f"mean {c.mean_difference:+.3g}",
+    )
+    left.axhspan(
+        c.ci.low,
+        c.ci.high,
+        color="#4C72B0",
+        alpha=0.15,
+        label=f"{round(100 * c.ci.confidence)}% CI [{c.ci.low:+.3g}, {c.ci.high:+.3g}]",
+    )
     if c.n <= 40:
         left.set_xticks(list(order), [str(s) for s in c.seeds], rotation=90, fontsize="x-small")
     left.set_xlabel("seed")

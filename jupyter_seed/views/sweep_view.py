@@ -100,7 +100,9 @@ def sweep_html(result: SweepResult) -> str:
             parts.append(f"<img alt='histogram of {escape(s.name)}' src='data:image/png;base64,{image}'/>")
     if result.failed:
         items = "".join(f"<li>seed {run.seed}: {escape(str(run.error))}</li>" for run in result.failed[:50])
-        parts.append(f"<details open><summary>{len(result.failed)} failed seeds</summary><ul>{items}</ul></details>")
+        parts.append(
+            f"<details open><summary>{len(result.failed)} failed seeds</summary><ul>{items}</ul></details>"
+        )
 
     def outcome(run: Any) -> str:
         return ", ".join(f"{k}={v:.6g}" for k, v in (run.metrics or {}).items()) or str(run.error)

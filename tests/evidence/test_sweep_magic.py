@@ -45,7 +45,9 @@ def test_minimize_compares_with_lower_is_better(shell: Any) -> None:
     assert paired.variant == "this cell" and not paired.higher_is_better and paired.wins == 10
 
 
-def test_jsonl_save_resumes_after_an_interrupt_and_compares_across_restarts(shell: Any, tmp_path: Path) -> None:
+def test_jsonl_save_resumes_after_an_interrupt_and_compares_across_restarts(
+    shell: Any, tmp_path: Path
+) -> None:
     store = tmp_path / "base.jsonl"
     calls: list[int] = []
 
@@ -67,7 +69,9 @@ def test_jsonl_save_resumes_after_an_interrupt_and_compares_across_restarts(shel
     from jupyter_seed.evidence import sweep_store
 
     sweep_store.shelf(shell).clear()
-    result = shell.run_cell(f"%%seed --sweep 0:8 --compare {store}\nimport numpy as np\nnp.random.rand() * 2").result
+    result = shell.run_cell(
+        f"%%seed --sweep 0:8 --compare {store}\nimport numpy as np\nnp.random.rand() * 2"
+    ).result
     assert isinstance(result, ComparisonResult) and result.comparison().n == 8
 
 
@@ -100,7 +104,9 @@ def test_metric_keys_that_read_alike_are_refused_and_nan_metrics_are_listed(shel
         ("%%seed --sweep 0:3 --compare /nonexistent/x.jsonl\n1", "holds no saved seeds"),
     ],
 )
-def test_bad_save_and_compare_input_is_one_line_and_changes_nothing(shell: Any, source: str, message: str) -> None:
+def test_bad_save_and_compare_input_is_one_line_and_changes_nothing(
+    shell: Any, source: str, message: str
+) -> None:
     from IPython.core.error import UsageError
 
     jupyter_seed.seed_everything(5)
@@ -108,3 +114,39 @@ def test_bad_save_and_compare_input_is_one_line_and_changes_nothing(shell: Any, 
     error = shell.run_cell(source).error_in_exec
     assert isinstance(error, UsageError) and message in str(error) and "\n" not in str(error)
     assert jupyter_seed.state() == before
+
+
+@pytest.mark.kernel
+@pytest.mark.timeout(300)
+def test_sweep_resumes_after_the_kernel_dies_mid_sweep(tmp_path: Path) -> None:
+    import json
+    import queue
+
+    from kernel_client import Kernel
+
+    store, flag = tmp_path / "crash.jsonl", tmp_path / "crash-at-seed-4"
+    flag.touch()
+    # mt[0] of NumPy's legacy state is the seed itself: the cell knows when it runs seed 4.
+    cell = (
+        f"%%seed --sweep 0:8 --save {store}\n"
+        "import os\nimport numpy as np\n"
+        f"if np.random.get_state()[1][0] == 4 and os.path.exists({str(flag)!r}):\n"
+        "    os._exit(1)  # the kernel dies, as on an out-of-memory kill\n"
+        "np.random.rand()"
+    )
+    kernel = Kernel()
+    try:
+        kernel.execute("%load_ext jupyter_seed")
+        with pytest.raises(queue.Empty):
+            kernel.execute(cell, timeout=20)
+        saved = [json.loads(line) for line in store.read_text().splitlines()]
+        assert [r["seed"] for r in saved if r["kind"] == "run"] == [0, 1, 2, 3]
+        flag.unlink()
+        kernel.restart()
+        kernel.execute("%load_ext jupyter_seed")
+        summary = kernel.execute(cell)["result"]
+        assert summary is not None and "Sweep over 8 seeds: 8 ok, 0 failed. 4 resumed" in summary, summary
+        values = json.loads(kernel.value("import json; json.dumps(_.metrics())").strip("'"))
+    finally:
+        kernel.shutdown()
+    assert {int(k): v for k, v in values.items()} == {s: np.random.RandomState(s).rand() for s in range(8)}

@@ -96,8 +96,12 @@ def dask_executor() -> Iterator[Any]:
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
-            processes=True, n_workers=2, threads_per_worker=1, host="127.0.0.1",
-            dashboard_address=None, silence_logs=40,
+            processes=True,
+            n_workers=2,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=40,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -108,7 +112,9 @@ def test_dask_gives_identical_tables(reference: Any, dask_executor: Any) -> None
     swept, compared = reference
     on_dask = sweep(baseline, SEEDS, executor=dask_executor, progress=False)
     assert table(on_dask).equals(table(swept))
-    paired = compare({"baseline": baseline, "improved": improved}, SEEDS, executor=dask_executor, progress=False)
+    paired = compare(
+        {"baseline": baseline, "improved": improved}, SEEDS, executor=dask_executor, progress=False
+    )
     assert table(paired).equals(table(compared)) and str(paired) == str(compared)
 
 
@@ -124,7 +130,9 @@ def test_ipyparallel_gives_identical_tables(reference: Any) -> None:
         with ipp.Cluster(n=2, log_level=40) as client:
             executor = client.load_balanced_view().executor
             on_ipp = sweep(baseline, SEEDS, executor=executor, progress=False)
-            paired = compare({"baseline": baseline, "improved": improved}, SEEDS, executor=executor, progress=False)
+            paired = compare(
+                {"baseline": baseline, "improved": improved}, SEEDS, executor=executor, progress=False
+            )
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
     assert table(on_ipp).equals(table(swept))
@@ -132,7 +140,7 @@ def test_ipyparallel_gives_identical_tables(reference: Any) -> None:
 
 
 def test_process_pool_in_any_order_gives_identical_tables(reference: Any) -> None:
-    swept, compared = reference
+    swept, _ = reference
     with spawn_pool(3) as pool:
         shuffled = sweep(baseline, list(reversed(SEEDS)), executor=pool, progress=False)
     assert table(shuffled).sort_index().equals(table(swept))
@@ -161,7 +169,9 @@ def interrupt_main_after(seconds: float) -> threading.Timer:
 
 
 @pytest.mark.parametrize("engine", ["process_pool", "dask"])
-def test_ctrl_c_cancels_queued_seeds_and_keeps_finished_ones(engine: str, tmp_path: Path, request: Any) -> None:
+def test_ctrl_c_cancels_queued_seeds_and_keeps_finished_ones(
+    engine: str, tmp_path: Path, request: Any
+) -> None:
     seeds = list(range(24))
     work = functools.partial(slow_marked, str(tmp_path))
     if engine == "dask":
@@ -193,7 +203,9 @@ def test_ctrl_c_cancels_queued_seeds_and_keeps_finished_ones(engine: str, tmp_pa
 def test_broken_executor_stops_the_sweep_with_a_partial_result() -> None:
     with spawn_pool() as pool:
         result = sweep(dies_at_three, list(range(12)), executor=pool, progress=False)
-    assert result.interrupted is not None and result.interrupted.startswith("the executor failed: BrokenProcessPool")
+    assert result.interrupted is not None and result.interrupted.startswith(
+        "the executor failed: BrokenProcessPool"
+    )
     assert "\n" not in result.interrupted
     assert 3 in result.not_run and all(run.ok for run in result.runs)
 

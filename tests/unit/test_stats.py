@@ -66,14 +66,18 @@ def test_paired_tests_equal_scipy(differences: list[float]) -> None:
     assert ours.p_value == theirs.pvalue and ours.statistic == theirs.statistic
     positive, negative = int((array > 0).sum()), int((array < 0).sum())
     sign = stats.sign_test(array)
-    assert sign.p_value == pytest.approx(scipy_stats.binomtest(positive, positive + negative).pvalue, rel=1e-12)
+    assert sign.p_value == pytest.approx(
+        scipy_stats.binomtest(positive, positive + negative).pvalue, rel=1e-12
+    )
     assert stats.paired_test(array) == ours  # SciPy installed: Wilcoxon
 
 
 @pytest.mark.parametrize(("k", "n"), [(0, 5), (3, 6), (17, 20), (50, 100), (1, 1)])
 def test_sign_test_is_the_exact_binomial_test(k: int, n: int) -> None:
     differences = [1.0] * k + [-1.0] * (n - k)
-    assert stats.sign_test(differences).p_value == pytest.approx(scipy_stats.binomtest(k, n).pvalue, rel=1e-12)
+    assert stats.sign_test(differences).p_value == pytest.approx(
+        scipy_stats.binomtest(k, n).pvalue, rel=1e-12
+    )
 
 
 def test_seed_rank_sentence_exposes_seed_picking() -> None:
@@ -87,7 +91,16 @@ def test_seed_rank_sentence_exposes_seed_picking() -> None:
         "seed 1 ranks 2nd of 100: reporting it would understate the mean loss by 48.5"
     )
     assert [stats.ordinal(i) for i in (1, 2, 3, 4, 11, 12, 13, 21, 22, 111)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th"
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "111th",
     ]
     with pytest.raises(KeyError, match="no finite"):
         stats.rank_of({1: math.nan}, 1, metric="acc")
@@ -126,7 +139,9 @@ def test_summary_marks_all_nan_metrics_and_gives_robust_statistics() -> None:
     assert broken.name == "broken" and not broken.has_finite_values and broken.non_finite == 12
     assert "broken: no finite values (12 seeds gave NaN or inf)" in str(result)
     assert "no finite values" in result._repr_html_()
-    assert acc.median == 5.5 and acc.iqm == pytest.approx(scipy_stats.trim_mean(list(range(11)) + [1000], 0.25))
+    assert acc.median == 5.5 and acc.iqm == pytest.approx(
+        scipy_stats.trim_mean(list(range(11)) + [1000], 0.25)
+    )
     assert acc.ci.low < acc.mean < acc.ci.high
     assert str(result) == str(SweepResult(runs))  # the summary repeats exactly
     assert "bootstrap: 10000 resamples, seed 0" in str(result)
