@@ -79,6 +79,7 @@ def summarize(
 class SweepResult:
     """Per-seed results of a sweep; renders as a summary with a histogram in a notebook.
 
+    ``rank_seed``: a seed whose rank the summary reports (e.g. the one you would have used).
     ``interrupted``: why the sweep stopped early (Ctrl-C, a broken executor), or ``None``;
     ``not_run``: the seeds that have no result then. ``resumed``: how many results
     came from a saved file rather than from this run.
@@ -95,8 +96,10 @@ class SweepResult:
         confidence: float = stats.DEFAULT_CONFIDENCE,
         resamples: int = stats.DEFAULT_RESAMPLES,
         bootstrap_seed: int = stats.DEFAULT_BOOTSTRAP_SEED,
+        rank_seed: int | None = None,
     ) -> None:
         self.runs = list(runs)
+        self.rank_seed = rank_seed
         self.higher_is_better = higher_is_better
         self.interrupted = interrupted
         self.not_run = list(not_run or [])
@@ -170,6 +173,18 @@ class SweepResult:
         return stats.rank_of(
             self.metrics(name), seed, metric=name, higher_is_better=self.is_higher_better(name)
         )
+
+    def ranks(self) -> list[stats.SeedRank]:
+        """The rank of ``rank_seed`` in every metric where it has a finite value."""
+        if self.rank_seed is None:
+            return []
+        found = []
+        for name in self.metric_names:
+            try:
+                found.append(self.rank(self.rank_seed, name))
+            except KeyError:
+                continue
+        return found
 
     def to_pandas(self) -> Any:
         """A DataFrame indexed by seed: one column per metric, then ``error`` and ``seconds``."""

@@ -125,6 +125,7 @@ def sweep(
     progress: bool = True,
     save: str | os.PathLike[str] | None = None,
     bootstrap_seed: int = stats.DEFAULT_BOOTSTRAP_SEED,
+    rank_seed: int | None = None,
 ) -> SweepResult:
     """Run ``fn`` once per seed and collect its metric (a number or a dict of numbers).
 
@@ -139,6 +140,7 @@ def sweep(
     ``save``: a JSON-lines file written as seeds finish; run again with the same file
     and only the seeds without a result run (the same code only).
     ``bootstrap_seed`` seeds the resampling behind the confidence intervals.
+    ``rank_seed``: a seed whose rank the summary reports ("seed 3407 ranks 2nd of 100: ...").
     """
     if not callable(fn):
         raise TypeError(f"sweep() needs a callable, got {type(fn).__name__}")
@@ -165,6 +167,7 @@ def sweep(
         not_run=[seed for seed in seed_list if seed not in found],
         resumed=len(done),
         bootstrap_seed=bootstrap_seed,
+        rank_seed=rank_seed,
     )
 
 
@@ -202,6 +205,7 @@ def sweep_cell(
     higher_is_better: bool = True,
     save: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    rank_seed: int | None = None,
 ) -> SweepResult:
     """``%%seed --sweep``: run the cell once per seed in this kernel, its last expression the metric.
 
@@ -209,6 +213,7 @@ def sweep_cell(
     starts from the same namespace; the namespace afterwards is the last seed's
     (or, after Ctrl-C, the one before the sweep). Outputs of the runs are not shown;
     the summary is. ``save``: as for :func:`sweep`, the cell's source is the code.
+    ``rank_seed``: a seed whose rank the summary reports (the magic passes the kernel's seed).
     """
     from .cell_names import analyze_cell
     from .harness import NamespaceSnapshot, run_once
@@ -251,6 +256,7 @@ def sweep_cell(
         interrupted=interrupted,
         not_run=[seed for seed in seeds if seed not in found],
         resumed=len(done),
+        rank_seed=rank_seed,
     )
 
 

@@ -214,7 +214,13 @@ class SeedMagics(Magics):
         store = args.save if args.save is not None and args.save.endswith(".jsonl") else None
         try:
             result = sweep_cell(
-                self.shell, self.seeder, cell, seeds, higher_is_better=not args.minimize, save=store
+                self.shell,
+                self.seeder,
+                cell,
+                seeds,
+                higher_is_better=not args.minimize,
+                save=store,
+                rank_seed=self.seeder.seed,  # "seed 3407 ranks 2nd of 20": the one you would have reported
             )
         except SyntaxError as error:
             raise UsageError(f"the cell does not parse: {describe_error(error)}") from None

@@ -50,6 +50,7 @@ def sweep_text(result: SweepResult) -> str:
     lines = [headline(result)]
     summaries = result.summary()
     lines += [summary_line(s, higher_is_better=result.is_higher_better(s.name)) for s in summaries]
+    lines += [f"  {rank.sentence()}" for rank in result.ranks()]
     if any(s.has_finite_values for s in summaries):
         lines.append(bootstrap_note(result))
     for run in result.failed[:FAILED_SHOWN]:
@@ -94,6 +95,7 @@ def sweep_html(result: SweepResult) -> str:
         ),
         f"<p style='font-size:smaller'>{escape(bootstrap_note(result).strip())} IQM: interquartile mean.</p>",
     ]
+    parts += [f"<p>{escape(rank.sentence())}</p>" for rank in result.ranks()]
     for s in result.summary():
         image = png(result, s.name) if s.has_finite_values else None
         if image:

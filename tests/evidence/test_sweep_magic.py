@@ -150,3 +150,14 @@ def test_sweep_resumes_after_the_kernel_dies_mid_sweep(tmp_path: Path) -> None:
     finally:
         kernel.shutdown()
     assert {int(k): v for k, v in values.items()} == {s: np.random.RandomState(s).rand() for s in range(8)}
+
+
+def test_sweep_reports_where_the_kernels_seed_ranks(shell: Any) -> None:
+    shell.run_cell("import numpy as np\n%seed 7 --quiet")
+    result = shell.run_cell("%%seed --sweep 0:20\nnp.random.rand()").result
+    values = result.metrics()
+    better = sum(1 for v in values.values() if v > values[7])
+    (rank,) = result.ranks()
+    assert rank.seed == 7 and rank.rank == better + 1 and rank.of == 20
+    assert f"seed 7 ranks {rank.rank}" in str(result) and "reporting it would" in str(result)
+    assert rank.sentence() in result._repr_html_()
