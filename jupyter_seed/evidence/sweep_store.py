@@ -136,8 +136,8 @@ class SweepStore:
             raise ValueError(f"unknown kind {kind!r}")
 
     # ---------------------------------------------------------- resuming
-    def claim(self, variant: str | None, name: str, identity: str) -> None:
-        """Bind ``variant`` to this code; refuse when the file holds another code's results."""
+    def check(self, variant: str | None, identity: str) -> None:
+        """Refuse, in one line, when the file holds results of other code for ``variant``."""
         recorded = self.codes.get(variant)
         if recorded is not None and recorded["hash"] != identity:
             label = "the sweep" if variant is None else f"variant {variant!r}"
@@ -145,7 +145,11 @@ class SweepStore:
                 f"{self.path.name} holds results of different code for {label} "
                 f"({recorded['name']} changed since it was saved); use another file or delete it"
             )
-        if recorded is None:
+
+    def claim(self, variant: str | None, name: str, identity: str) -> None:
+        """Bind ``variant`` to this code (recorded in the file the first time)."""
+        self.check(variant, identity)
+        if variant not in self.codes:
             self.codes[variant] = {"name": name, "hash": identity}
             self._append({"kind": "code", "variant": variant, "name": name, "hash": identity})
 

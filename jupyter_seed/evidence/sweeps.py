@@ -180,12 +180,16 @@ def open_store(
     from .sweep_store import SweepStore, code_identity, text_identity
 
     store = SweepStore(save)
-    for variant, code in functions.items():
-        if isinstance(code, str):
-            store.claim(variant, "the cell", text_identity(code))
-        else:
-            name = getattr(code, "__qualname__", type(code).__name__)
-            store.claim(variant, name, code_identity(code))
+    identities = {
+        variant: ("the cell", text_identity(code))
+        if isinstance(code, str)
+        else (getattr(code, "__qualname__", type(code).__name__), code_identity(code))
+        for variant, code in functions.items()
+    }
+    for variant, (_, identity) in identities.items():  # every variant checked before the file changes
+        store.check(variant, identity)
+    for variant, (name, identity) in identities.items():
+        store.claim(variant, name, identity)
     return store
 
 

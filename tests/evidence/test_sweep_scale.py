@@ -251,6 +251,12 @@ def test_resume_with_other_code_is_refused_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as caught:
         sweep(improved, [0, 1, 2], save=store, progress=False)
     assert "holds results of different code" in str(caught.value) and "\n" not in str(caught.value)
+    pair_store = tmp_path / "pair.jsonl"
+    compare({"a": baseline, "b": improved}, [0, 1], save=pair_store, progress=False)
+    before = pair_store.read_text()
+    with pytest.raises(StoreError, match="different code for variant 'b'"):
+        compare({"new": improved, "b": baseline}, [0, 1], save=pair_store, progress=False)
+    assert pair_store.read_text() == before  # refused before anything was written, 'new' included
     with store.open("a") as handle:
         handle.write('{"kind": "run", "variant": null, "se')  # torn by a crash mid-write
     again = sweep(baseline, [0, 1, 2], save=store, progress=False)
