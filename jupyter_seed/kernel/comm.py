@@ -112,6 +112,12 @@ class FrontendComms:
             opened.close()
 
     # --------------------------------------------------------------- comms
+    @property
+    def open_comms(self) -> tuple[Any, ...]:
+        """The comms front ends have open now."""
+        with self._lock:
+            return tuple(self._comms)
+
     def _on_open(self, opened: Any, message: dict[str, Any]) -> None:
         # The open message may carry a request (the front end sends get_state).
         self.accept(opened, message.get("content", {}).get("data"))

@@ -1,7 +1,8 @@
 """The kernel <-> toolbar protocol: its version, its one JSON Schema, and request parsing.
 
 The contract lives in ``protocol.schema.json`` beside this module; the TypeScript
-side is checked against the same file by jest. ``jsonschema`` is imported on the
+side is checked against the same file by jest. Messages are checked against it
+by :mod:`.schema_check` (the subset of JSON Schema the file uses), read on the
 first message, never at ``%load_ext``.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..seeding.errors import short_int
 from ..seeding.seeds import validate_seed
+from .schema_check import Problem, problems
 
 PROTOCOL_VERSION = 1
 COMM_TARGET = "jupyter_seed"
@@ -76,33 +78,19 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-@cache
-def _validator(definition: str) -> Any:
-    import jsonschema  # deferred: only a front end's first message needs it
-
+def schema_errors(instance: object, definition: str) -> list[str]:
+    """Why ``instance`` does not fit ``definitions/<definition>``, one short line each ([] when it fits)."""
     root = schema()
     if definition not in root["definitions"]:
         raise KeyError(f"no definition {definition!r} in {SCHEMA_PATH.name}")
-    return jsonschema.Draft7Validator({**root, "$ref": f"#/definitions/{definition}"})
+    return [_describe(problem) for problem in problems(instance, root["definitions"][definition], root)]
 
 
-def schema_errors(instance: object, definition: str) -> list[str]:
-    """Why ``instance`` does not fit ``definitions/<definition>``, one short line each ([] when it fits)."""
-    errors = sorted(_validator(definition).iter_errors(instance), key=lambda e: list(e.absolute_path))
-    return [_describe_schema_error(error) for error in errors]
-
-
-def _describe_schema_error(error: Any) -> str:
-    # jsonschema starts most messages with repr(instance): swap in a short quote.
-    message: str = error.message
-    try:
-        full = repr(error.instance)
-    except Exception:  # noqa: BLE001 - a repr that fails is simply not swapped
-        full = ""
-    if full and message.startswith(full):
-        message = quote(error.instance) + message[len(full) :]
-    where = "/".join(quote(part) if not isinstance(part, str) else part for part in error.absolute_path)
-    return one_line(f"{where}: {message}" if where else message)
+def _describe(problem: Problem) -> str:
+    path, value, message = problem
+    where = "/".join(part if isinstance(part, str) else str(part) for part in path)
+    text = f"{quote(value)} {message}"
+    return one_line(f"{where}: {text}" if where else text)
 
 
 def _is_request_id(value: object) -> bool:

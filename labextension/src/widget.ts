@@ -142,6 +142,12 @@ export class SeedToolbarItem extends Widget {
 
   /** One row per risk: its message as text (never HTML) and its fix button. */
   private _renderDoctor(items: IDoctorItem[]): void {
+    // Every push re-renders the item: keep the rows (and a button under the pointer) when nothing changed.
+    const key = JSON.stringify(items);
+    if (key === this._doctorKey) {
+      return;
+    }
+    this._doctorKey = key;
     const rows = items.map(item => {
       const row = document.createElement('div');
       row.className = 'jp-SeedToolbar-risk';
@@ -219,6 +225,7 @@ export class SeedToolbarItem extends Widget {
   private readonly _workersButton: HTMLButtonElement;
   private readonly _doctorButton: HTMLButtonElement;
   private readonly _doctorPanel: HTMLDivElement;
+  private _doctorKey = '';
   private readonly _seedButton: HTMLButtonElement;
   private readonly _seedLabel: HTMLSpanElement;
   private readonly _badge: HTMLSpanElement;

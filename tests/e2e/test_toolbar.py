@@ -24,7 +24,10 @@ TOOLBAR = f"{PANEL} .jp-SeedToolbar"
 SEED = f"{TOOLBAR} .jp-SeedToolbar-seed"
 BADGE = f"{TOOLBAR} .jp-SeedToolbar-badge"
 PER_CELL = f"{TOOLBAR} .jp-SeedToolbar-perCell"
+DOCTOR = f"{TOOLBAR} .jp-SeedToolbar-doctorButton"
+DOCTOR_PANEL = f"{TOOLBAR} .jp-SeedToolbar-doctorPanel"
 TWO_SECONDS = 2000
+ONE_SECOND = 1000
 
 
 def first_random(seed: int) -> str:
@@ -57,6 +60,18 @@ def cell_output(page: Page, target: Locator) -> str:
 def run_cell(page: Page, index: int, panel: Locator | None = None) -> str:
     """Run cell ``index`` and return its output text."""
     return cell_output(page, start_cell(page, index, panel))
+
+
+def load_and_time_the_toolbar(page: Page, index: int) -> float:
+    """Run the ``%load_ext`` cell ``index``; assert the toolbar goes live within 1 s of it finishing."""
+    cell = start_cell(page, index)
+    cell_output(page, cell)
+    finished = time.monotonic()
+    expect(page.locator(BADGE)).to_have_text("unseeded", timeout=ONE_SECOND)
+    elapsed = time.monotonic() - finished
+    print(f"%load_ext finished -> toolbar live after {elapsed:.3f} s")
+    assert elapsed < 1.0
+    return elapsed
 
 
 def set_seed_in_dialog(page: Page, value: str) -> None:
@@ -119,8 +134,7 @@ def test_lab_toolbar_follows_the_kernel(page: Page, lab_server: Server) -> None:
     open_notebook(page, lab_server, name)
     expect(page.locator(SEED)).to_have_text("load")
 
-    run_cell(page, 0)
-    expect(page.locator(BADGE)).to_have_text("unseeded", timeout=TWO_SECONDS)
+    load_and_time_the_toolbar(page, 0)
     run_cell(page, 1)
     expect(page.locator(SEED)).to_have_text("42", timeout=TWO_SECONDS)
     expect(page.locator(BADGE)).to_have_text("seeded")
@@ -153,11 +167,10 @@ def test_lab_toolbar_follows_the_kernel(page: Page, lab_server: Server) -> None:
     # The configuration is remembered in the notebook's metadata.
     page.keyboard.press("Control+s")
     page.wait_for_timeout(1000)
-    assert dict(lab_server.read_notebook(name).metadata["jupyter_seed"]) == {
-        "seed": 7,
-        "per_cell": "off",
-        "deterministic": "off",
-    }
+    remembered = dict(lab_server.read_notebook(name).metadata["jupyter_seed"])
+    provenance = remembered.pop("provenance")
+    assert remembered == {"seed": 7, "per_cell": "off", "deterministic": "off"}
+    assert provenance["seed"] == 7 and "hash_seed_fixed" in str(provenance)
 
     # Restart: the widget resets, then shows the new kernel's state (the notebook's
     # metadata is applied again to the fresh kernel).
@@ -196,13 +209,12 @@ def test_lab_bad_comm_messages_leave_kernel_and_widget_working(page: Page, lab_s
             "%load_ext jupyter_seed\n%seed 42",
             # Kernel -> front end: messages that do not fit protocol 1 on the widget's own comm.
             (
-                "from jupyter_seed.kernel.extension import _registrations\n"
+                "from jupyter_seed.kernel.extension import registration_of\n"
                 "bad = [{'protocol': 1, 'type': 'state', 'state': {'seed': 'x'}, 'pending': []},\n"
                 "       {'protocol': 99, 'type': 'state'}, {'type': 'error'}, 'garbage']\n"
-                "for r in _registrations.values():\n"
-                "    for c in r.frontend_comms._comms:\n"
-                "        for message in bad:\n"
-                "            c.send(message)\n"
+                "for c in registration_of(get_ipython()).frontend_comms.open_comms:\n"
+                "    for message in bad:\n"
+                "        c.send(message)\n"
                 "len(bad)"
             ),
             "%seed 5",
@@ -372,7 +384,7 @@ def test_lab_click_loads_the_extension_and_auto_load_setting(page: Page, lab_ser
 def test_notebook7_toolbar(page: Page, notebook_server: Server) -> None:
     name = notebook_server.notebook(f"nb7-{uuid.uuid4().hex[:6]}.ipynb", FLOW_CELLS)
     open_notebook(page, notebook_server, name)
-    run_cell(page, 0)
+    load_and_time_the_toolbar(page, 0)
     run_cell(page, 1)
     expect(page.locator(SEED)).to_have_text("42", timeout=TWO_SECONDS)
     page.locator(PER_CELL).click()
@@ -381,3 +393,23 @@ def test_notebook7_toolbar(page: Page, notebook_server: Server) -> None:
     set_seed_in_dialog(page, "7")
     expect(page.locator(SEED)).to_have_text("7", timeout=TWO_SECONDS)
     assert run_cell(page, 3) == first_random(7)  # per-cell 'same' reseeds with 7 before the cell
+
+
+def test_lab_doctor_fix_changes_the_kernel(page: Page, lab_server: Server) -> None:
+    name = lab_server.notebook(
+        f"doctor-{uuid.uuid4().hex[:6]}.ipynb",
+        ["%load_ext jupyter_seed\n%seed 9", "import jupyter_seed; jupyter_seed.state()['deterministic']"],
+    )
+    open_notebook(page, lab_server, name)
+    run_cell(page, 0)
+    expect(page.locator(SEED)).to_have_text("9", timeout=TWO_SECONDS)
+    expect(page.locator(DOCTOR)).to_be_visible()
+    page.locator(DOCTOR).click()
+    risk = page.locator(f"{DOCTOR_PANEL} [data-risk='deterministic_off']")
+    expect(risk).to_be_visible(timeout=TWO_SECONDS)
+    risk.locator("[data-fix='deterministic']").click()
+    expect(page.locator(BADGE)).to_have_text("deterministic", timeout=TWO_SECONDS)
+    expect(risk).to_have_count(0, timeout=TWO_SECONDS)
+    page.locator(DOCTOR).click()  # close the panel, which covers the cells
+    expect(page.locator(DOCTOR_PANEL)).to_be_hidden()
+    assert run_cell(page, 1) == "'strict'"

@@ -49,7 +49,7 @@ def test_quote_is_short_for_every_type() -> None:
         assert len(quote(value)) < 120 and "\n" not in quote(value)
 
 
-def test_jsonschema_is_not_imported_at_load() -> None:
+def test_no_schema_library_is_imported_at_load_or_on_a_message() -> None:
     code = (
         "import sys\n"
         "from IPython.core.interactiveshell import InteractiveShell\n"
@@ -57,6 +57,9 @@ def test_jsonschema_is_not_imported_at_load() -> None:
         "shell.run_line_magic('load_ext', 'jupyter_seed')\n"
         "shell.run_line_magic('seed', '3 -q')\n"
         "assert 'jsonschema' not in sys.modules, 'jsonschema imported at load'\n"
+        "from jupyter_seed.kernel.protocol import parse_request\n"
+        "parse_request({'protocol': 1, 'type': 'set_seed', 'seed': 4})\n"
+        "assert 'jsonschema' not in sys.modules, 'jsonschema imported by a message'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
