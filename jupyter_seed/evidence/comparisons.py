@@ -301,7 +301,8 @@ def compare(
             raise TypeError(f"variant {name!r} is not callable ({type(fn).__name__})")
     check_executor(executor)
     seed_list = parse_seeds(seeds)
-    store = open_store(save, dict(variants))
+    code: dict[str | None, Callable[..., Any] | str] = {name: fn for name, fn in variants.items()}
+    store = open_store(save, code)
     wanted = set(seed_list)
     done: dict[tuple[str | None, int], SeedRun] = {}
     if store is not None:
