@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-LABEXTENSION = Path(__file__).resolve().parents[1] / "labextension"
+LABEXTENSION = Path(__file__).resolve().parents[2] / "labextension"
 
 
 def _jlpm() -> list[str]:
