@@ -110,3 +110,8 @@ def risks_of(state: dict[str, Any]) -> list[Risk]:
             )
         )
     return risks
+
+
+def with_risks(state: dict[str, Any]) -> dict[str, Any]:
+    """``state`` (the seeder's) plus its ``risks``: what the status and the toolbar show."""
+    return {**state, "risks": risks_of(state)}

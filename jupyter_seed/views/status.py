@@ -59,7 +59,22 @@ def render_text(state: dict[str, Any]) -> str:
         lines.append("  " + "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip())
     for warning in state["warnings"]:
         lines.append(f"  warning: {warning}")
+    for risk in state.get("risks", []):
+        lines.append(f"  risk: {risk['message']}{_fix_text(risk)}")
     return "\n".join(lines)
+
+
+FIX_HINTS = {
+    "deterministic": "%seed --deterministic",
+    "patch_default_rng": "%seed --patch-default-rng",
+    "per_cell": "%seed --per-cell",
+    "kernelspec": "jupyter-seed kernelspec, then switch to that kernel",
+}
+
+
+def _fix_text(risk: dict[str, Any]) -> str:
+    fix = risk.get("fix")
+    return f" (fix: {FIX_HINTS[fix]})" if fix in FIX_HINTS else ""
 
 
 def render_html(state: dict[str, Any]) -> str:
@@ -77,6 +92,7 @@ def render_html(state: dict[str, Any]) -> str:
         for entry in state["sources"]
     )
     warnings = "".join(f"<li>{escape(w)}</li>" for w in state["warnings"])
+    risks = "".join(f"<li>{escape(r['message'] + _fix_text(r))}</li>" for r in state.get("risks", []))
     return (
         f"<div class='jupyter-seed-status'><strong>jupyter-seed {escape(state['version'])}</strong>"
         f"<table>{summary}"
@@ -84,6 +100,7 @@ def render_html(state: dict[str, Any]) -> str:
         "<th style='text-align:left'>seed</th><th style='text-align:left'>determinism (read back)</th></tr>"
         f"{rows}</table>"
         + (f"<p><strong>Cannot be fixed at run time / warnings</strong></p><ul>{warnings}</ul>" if warnings else "")
+        + (f"<p><strong>Doctor: risks in this kernel now</strong></p><ul>{risks}</ul>" if risks else "")
         + "</div>"
     )
 

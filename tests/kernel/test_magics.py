@@ -338,3 +338,14 @@ def test_unload_is_an_exact_mirror_of_load(seeder: object) -> None:
     state = jupyter_seed.state()
     assert state["extension_loaded"] is False and state["seed"] is None and state["per_cell"] == "off"
     seeder.set_deterministic("off")  # type: ignore[attr-defined]
+
+
+def test_status_lists_the_doctor_risks_with_their_fixes(shell: object) -> None:
+    shell.run_line_magic("seed", "5 --quiet")  # type: ignore[attr-defined]
+    view = shell.run_line_magic("seed", "")  # type: ignore[attr-defined]
+    text, html = repr(view), view._repr_html_()
+    assert "risk: deterministic mode is off" in text and "(fix: %seed --deterministic)" in text
+    assert "Doctor: risks in this kernel now" in html
+    shell.run_line_magic("seed", "--deterministic --per-cell -q")  # type: ignore[attr-defined]
+    text = repr(shell.run_line_magic("seed", ""))  # type: ignore[attr-defined]
+    assert "deterministic mode is off" not in text and "per-cell reseeding is off" not in text
