@@ -69,7 +69,9 @@ class SeedMagics(Magics):
                 and other_settings == (None, None, None):
             from ..views.status import StatusView  # deferred: html rendering is not needed at load
 
-            return StatusView(self.seeder.state())
+            from .risks import with_risks
+
+            return StatusView(with_risks(self.seeder.state()))
         if per_cell not in (None, "off") and seed is None and not args.random and self.seeder.seed is None:
             raise UsageError("per-cell reseeding needs a seed: %seed N --per-cell")
 
