@@ -203,3 +203,32 @@ def test_fuzzed_payloads_get_one_answer_each(front: FakeComm, seeder: Any, data:
         assert jupyter_seed.state() == before
     seeder.set_deterministic("off")
     seeder.detach()
+
+
+@pytest.mark.kernel
+def test_hostile_payloads_through_a_real_kernel() -> None:
+    from test_frontend_comm import WireKernel
+
+    wire = WireKernel()
+    try:
+        wire.run("%load_ext jupyter_seed\n%seed 4 -q")
+        wire.open_comm()
+        hostile: list[object] = [
+            {"protocol": 1, "type": "get_state", "x\n[E forged] line": 1},
+            {"protocol": 1, "type": "set_seed", "seed": "9" * 1_000_000},
+            {"protocol": 1, "type": "z" * 1_000_000},
+            {"protocol": 1, "type": "apply_fix", "fix": "__import__('os').system('touch /tmp/owned')"},
+            {"protocol": 1, "type": "set_workers", "enabled": "yes"},
+            {"protocol": 1, "type": "configure", "seed": 1, "per_cell": "same", "deterministic": "on"},
+            [1, 2, 3],
+            "get_state",
+        ]
+        for data in hostile:
+            wire.request(data)
+            reply = wire.next_comm_message()
+            assert reply["type"] == "error" and schema_errors(reply, "errorMessage") == [], reply
+        wire.request({"protocol": 1, "type": "get_state"})
+        assert wire.next_comm_message()["state"]["seed"] == 4
+        assert wire.value("1 + 1") == "2"
+    finally:
+        wire.shutdown()
