@@ -107,7 +107,10 @@ class PairedComparison:
             f"{spread} (std {self.baseline_std:.3g} and {self.variant_std:.3g})",
             f"{self.test.name} p = {self.test.p_value:.2g}",
         ]
-        if not self.distinguishable:
+        if self.distinguishable:
+            verdict = "better" if self._better(self.mean_difference) else "worse"
+            parts.append(f"beyond seed noise: {self.variant} is {verdict}")
+        else:
             if self.seeds_needed is None:
                 parts.append("not distinguishable from seed noise: no sign of a difference")
             else:

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 def headline(result: ComparisonResult) -> str:
     seeds = len(result.sweeps[result.baseline].runs) + len(result.sweeps[result.baseline].not_run)
-    line = f"Comparison of {', '.join(result.variants)} against {result.baseline} over {seeds} seeds, paired by seed."
+    others = ", ".join(result.variants[1:])
+    line = f"Comparison over {seeds} seeds, paired by seed: {others} against the baseline {result.baseline}."
     if result.interrupted:
         line += f" Stopped early, {result.interrupted}: only finished pairs are compared."
     return line
