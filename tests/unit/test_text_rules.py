@@ -1,0 +1,85 @@
+"""Output normalisation: what legitimately varies between runs is masked, a real difference never is.
+
+Pure logic on strings and nbformat dicts: no framework, no kernel.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_seed.evidence.output_difference import outputs_difference
+from jupyter_seed.evidence.text_rules import terminal_text, volatile_rules
+
+
+def stream(text: str, name: str = "stdout") -> dict[str, object]:
+    return {"output_type": "stream", "name": name, "text": text}
+
+
+KERAS_RUN_1 = (
+    "Epoch 1/2\n\r\x1b[1m1/4\x1b[0m \x1b[32m━━━━━\x1b[0m\x1b[37m━━━━━━━━━━━━━━━\x1b[0m \x1b[1m1s\x1b[0m 390ms/step"
+    " - accuracy: 0.5000 - loss: 0.6931\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b"
+    "\r\x1b[1m4/4\x1b[0m \x1b[32m━━━━━━━━━━━━━━━━━━━━\x1b[0m\x1b[37m\x1b[0m \x1b[1m1s\x1b[0m 12ms/step"
+    " - accuracy: 0.6100 - loss: 0.6712\n"
+)
+KERAS_RUN_2 = (
+    "Epoch 1/2\n\r\x1b[1m4/4\x1b[0m \x1b[32m━━━━━━━━━━━━━━━━━━━━\x1b[0m\x1b[37m\x1b[0m \x1b[1m0s\x1b[0m 9ms/step"
+    " - accuracy: 0.6100 - loss: 0.6712\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # %timeit writes μ (U+03BC); the loop count is picked by timing
+        (
+            "8.47 μs ± 62.6 ns per loop (mean ± std. dev. of 7 runs, 100,000 loops each)\n",
+            "9.02 μs ± 101 ns per loop (mean ± std. dev. of 7 runs, 10,000 loops each)\n",
+        ),
+        ("took 3.1 µs\n", "took 4.7 µs\n"),
+        (KERAS_RUN_1, KERAS_RUN_2),
+        # tqdm on stderr: redrawn with \r a timing-dependent number of times
+        (
+            "\r  0%|          | 0/50 [00:00<?, ?it/s]\r 40%|████      | 20/50 [00:00<00:00, 199.1it/s]"
+            "\r100%|██████████| 50/50 [00:00<00:00, 210.53it/s]\n",
+            "\r  0%|          | 0/50 [00:00<?, ?it/s]\r100%|██████████| 50/50 [00:01<00:00, 45.02it/s]\n",
+        ),
+        # absl start-up line: timestamp and thread id
+        (
+            "I0000 00:00:1795395956.798704   22741 port.cc:153] oneDNN custom operations are on.\n",
+            "I0000 00:00:1795395999.123456   23999 port.cc:153] oneDNN custom operations are on.\n",
+        ),
+    ],
+)
+def test_outputs_that_legitimately_vary_are_equal(first: str, second: str) -> None:
+    assert outputs_difference([stream(first)], [stream(second)], "", volatile_rules()) is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (KERAS_RUN_2, KERAS_RUN_2.replace("loss: 0.6712", "loss: 0.6713")),
+        ("\r 10%|█| 1/10\r100%|██████████| 10/10 [00:00<00:00, 9.1it/s] acc=0.91\n",
+         "\r100%|██████████| 10/10 [00:00<00:00, 9.1it/s] acc=0.92\n"),
+        ("8.47 μs ± 62.6 ns per loop -> result 12\n", "8.47 μs ± 62.6 ns per loop -> result 13\n"),
+        ("I0000 00:00:1.5   1 port.cc:153] value 7\n", "I0000 00:00:1.5   1 port.cc:153] value 8\n"),
+        ("\x1b[1maccuracy 0.5\x1b[0m\n", "\x1b[1maccuracy 0.6\x1b[0m\n"),
+    ],
+)
+def test_a_real_numeric_difference_is_never_hidden(first: str, second: str) -> None:
+    assert outputs_difference([stream(first)], [stream(second)], "", volatile_rules()) is not None
+
+
+def test_terminal_text_applies_carriage_returns_and_backspaces() -> None:
+    assert terminal_text("abc\rxy\n") == "xy\n"
+    assert terminal_text("abcd\b\bZ") == "abZ"
+    assert terminal_text("line\r\nnext") == "line\nnext"
+    assert terminal_text("plain text") == "plain text"
+
+
+def test_widget_model_ids_are_not_compared_but_the_rest_is() -> None:
+    def view(model_id: str, version: int = 2) -> dict[str, object]:
+        data = {"model_id": model_id, "version_major": version, "version_minor": 0}
+        return {"output_type": "display_data", "data": {"application/vnd.jupyter.widget-view+json": data}}
+
+    assert outputs_difference([view("02b5be64")], [view("f1a948af")], "", volatile_rules()) is None
+    assert outputs_difference([view("02b5be64")], [view("f1a948af", 3)], "", volatile_rules()) is not None
