@@ -17,6 +17,9 @@ from typing import Any
 DEFAULT_RESAMPLES = 10_000
 DEFAULT_BOOTSTRAP_SEED = 0
 DEFAULT_CONFIDENCE = 0.95
+RESAMPLING_BUDGET = 50_000_000
+"""Most values drawn for one interval: a 100,000-seed sweep gets 1,000 resamples (reported), not 10,000."""
+MIN_RESAMPLES = 1000
 
 
 def _array(values: Sequence[float] | Any) -> Any:
@@ -67,6 +70,7 @@ def bootstrap_mean_ci(
         return Interval(math.nan, math.nan, confidence, resamples, bootstrap_seed)
     if n == 1:
         return Interval(float(array[0]), float(array[0]), confidence, resamples, bootstrap_seed)
+    resamples = min(resamples, max(MIN_RESAMPLES, RESAMPLING_BUDGET // n))
     generator = np.random.default_rng(bootstrap_seed)
     means = np.empty(resamples)
     chunk = max(1, 2_000_000 // n)  # bounded memory for long sweeps

@@ -22,8 +22,9 @@ def headline(result: ComparisonResult) -> str:
 
 
 def bootstrap_note(result: ComparisonResult) -> str:
+    used = sorted({c.ci.resamples for c in result.comparisons}) or [result.resamples]
     return (
-        f"Intervals: bootstrap of the paired mean difference, {result.resamples} resamples, "
+        f"Intervals: bootstrap of the paired mean difference, {'/'.join(str(u) for u in used)} resamples, "
         f"seed {result.bootstrap_seed} (repeats exactly)."
     )
 

@@ -40,8 +40,9 @@ def summary_line(s: MetricSummary, *, higher_is_better: bool) -> str:
 
 
 def bootstrap_note(result: SweepResult) -> str:
+    used = sorted({s.ci.resamples for s in result.summary() if s.has_finite_values}) or [result.resamples]
     return (
-        f"  (bootstrap: {result.resamples} resamples, seed {result.bootstrap_seed}; "
+        f"  (bootstrap: {'/'.join(str(u) for u in used)} resamples, seed {result.bootstrap_seed}; "
         f"the summary repeats exactly)"
     )
 

@@ -145,3 +145,11 @@ def test_summary_marks_all_nan_metrics_and_gives_robust_statistics() -> None:
     assert acc.ci.low < acc.mean < acc.ci.high
     assert str(result) == str(SweepResult(runs))  # the summary repeats exactly
     assert "bootstrap: 10000 resamples, seed 0" in str(result)
+
+
+def test_long_sweeps_use_fewer_resamples_and_say_so() -> None:
+    values = np.random.default_rng(0).standard_normal(20_000)
+    interval = stats.bootstrap_mean_ci(values)
+    assert interval.resamples == stats.RESAMPLING_BUDGET // 20_000 < stats.DEFAULT_RESAMPLES
+    runs = [SeedRun(s, {"acc": float(v)}, None, 0.0) for s, v in enumerate(values)]
+    assert f"bootstrap: {interval.resamples} resamples, seed 0" in str(SweepResult(runs))
