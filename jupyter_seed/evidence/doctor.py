@@ -54,6 +54,7 @@ FIXES: dict[str, str] = {
 HASH_FIX = (
     "run the notebook on `jupyter-seed kernelspec` (fixes PYTHONHASHSEED), or sort sets of str before output"
 )
+SEED_FIX = "seed the notebook: `%seed N` in its first cell, or run it on `jupyter-seed kernelspec --seed N`"
 THREAD_FIX = "set OMP_NUM_THREADS=1 (or torch.set_num_threads(1)) before the computation"
 OPS_FIX = "run `%seed N --deterministic` (deterministic algorithms in torch and TensorFlow)"
 
@@ -91,9 +92,11 @@ def fix_for(kind: str) -> str:
     return "make it deterministic or leave it out of the outputs"
 
 
-def _experiments(log_directory: str) -> list[Experiment]:
+def _experiments(log_directory: str, seeded: bool) -> list[Experiment]:
     probes_env = {LOG_DIRECTORY_VARIABLE: log_directory}
-    return [
+    # Under --mode asis the first question is whether a seed alone is enough.
+    first = [] if seeded else [Experiment("seed", {}, "%load_ext jupyter_seed\n%seed 0 --quiet")]
+    return first + [
         Experiment("entropy", probes_env, setup_code(replace=True)),
         Experiment("hash seed", {"PYTHONHASHSEED": "0"}, ""),
         Experiment("one thread", dict.fromkeys((*THREAD_VARIABLES, "TF_NUM_INTEROP_THREADS"), "1"), ""),
@@ -127,12 +130,13 @@ def diagnose(
     unexplained = list(differing)
     done: list[str] = []
     with tempfile.TemporaryDirectory(prefix="jupyter-seed-doctor-") as log_directory:
-        for experiment in _experiments(log_directory):
+        for experiment in _experiments(log_directory, seeded=seed is not None):
             if not unexplained:
                 break
             setup = experiment.setup
             if experiment.deterministic:
-                setup = f"%seed {'' if seed is None else seed} --deterministic warn --quiet\n{setup}"
+                load = "%load_ext jupyter_seed\n" if seed is None else ""  # --mode asis loads nothing
+                setup = f"{load}%seed {'' if seed is None else seed} --deterministic warn --quiet\n{setup}"
             try:
                 executed = run(env=experiment.env, setup_extra=setup)
             except NotebookCheckError as error:  # e.g. an op that refuses to run deterministically
@@ -196,6 +200,8 @@ def _confirmed(experiment: str, index: int, events: list[dict[str, Any]]) -> lis
                   fix_for(kind), True)
             for kind, places in by_kind.items()
         ]
+    if experiment == "seed":
+        return [Cause("no seed", "with `%seed 0` at the start the cell reproduces", SEED_FIX, True)]
     if experiment == "hash seed":
         return [Cause("hash randomisation", "with PYTHONHASHSEED=0 in both kernels the cell reproduces",
                       HASH_FIX, True)]

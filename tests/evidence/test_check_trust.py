@@ -178,3 +178,11 @@ def test_plugin_accepts_a_fractional_timeout(tmp_path: Path) -> None:
     write_notebook(tmp_path / "test_a.ipynb", "x = 1\nx")
     done = _pytest(tmp_path, "--jupyter-seed-check", "--jupyter-seed-timeout", "2.5")
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+
+
+def test_in_mode_asis_the_doctor_tries_a_seed_first(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "asis.ipynb", "import random\nprint(random.random())", "print(hash('x') % 1000)")
+    report = check_notebook(path, mode="asis")
+    first, second = (cell.causes[0] for cell in report.differing)
+    assert (first.kind, first.confirmed) == ("no seed", True) and "%seed N" in first.fix
+    assert (second.kind, second.confirmed) == ("hash randomisation", True)
