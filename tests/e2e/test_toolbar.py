@@ -398,7 +398,11 @@ def test_notebook7_toolbar(page: Page, notebook_server: Server) -> None:
 def test_lab_doctor_fix_changes_the_kernel(page: Page, lab_server: Server) -> None:
     name = lab_server.notebook(
         f"doctor-{uuid.uuid4().hex[:6]}.ipynb",
-        ["%load_ext jupyter_seed\n%seed 9", "import jupyter_seed; jupyter_seed.state()['deterministic']"],
+        [
+            "%load_ext jupyter_seed\n%seed 9",
+            "import jupyter_seed; jupyter_seed.state()['deterministic']",
+            "jupyter_seed.state()['workers']",
+        ],
     )
     open_notebook(page, lab_server, name)
     run_cell(page, 0)
@@ -413,3 +417,10 @@ def test_lab_doctor_fix_changes_the_kernel(page: Page, lab_server: Server) -> No
     page.locator(DOCTOR).click()  # close the panel, which covers the cells
     expect(page.locator(DOCTOR_PANEL)).to_be_hidden()
     assert run_cell(page, 1) == "'strict'"
+
+    # The DataLoader workers switch (issue 13): the kernel reports the new value.
+    workers = page.locator(f"{TOOLBAR} .jp-SeedToolbar-workers")
+    expect(workers).to_have_text("workers: off")
+    workers.click()
+    expect(workers).to_have_text("workers: on", timeout=TWO_SECONDS)
+    assert run_cell(page, 2) == "True"
