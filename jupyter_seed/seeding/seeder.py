@@ -22,7 +22,6 @@ from .report import SeedReport
 from .seeds import derive_seed, validate_seed
 from .snapshots import restore_snapshots, take_snapshots
 from .sources import DeterministicMode, RandomSource, builtin_sources, entry_point_sources
-from .provenance import collect as collect_provenance
 from .workers import DataLoaderPatch
 
 NUMPY_RANDOM = "numpy.random"
@@ -375,6 +374,8 @@ class Seeder:
             "failed": sorted(self._errors),
             "warnings": warnings,
         }
+        from .provenance import collect as collect_provenance  # only the status needs it, not the load
+
         state["provenance"] = collect_provenance(state)
         return state
 

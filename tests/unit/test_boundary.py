@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fakes import FakeSource, expected
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jupyter_seed.seeding.seeder import Seeder
@@ -81,7 +81,7 @@ class OddSource(RandomSource):
 METHODS = ["label", "version", "read_seed", "determinism", "warnings", "prepare_deterministic"]
 
 
-@settings(max_examples=60, deadline=None, database=None)
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(st.fixed_dictionaries({key: odd for key in METHODS}))
 def test_odd_source_never_breaks_state(values: dict[str, Any]) -> None:
     good = FakeSource("good")

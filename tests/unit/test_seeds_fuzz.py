@@ -6,7 +6,7 @@ import json
 
 import pytest
 from fakes import FakeSource
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jupyter_seed.seeding.seeder import Seeder
@@ -46,7 +46,7 @@ def assert_one_line(error: ValueError) -> None:
     assert "\n" not in text and len(text) <= 200, text
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(anything)
 def test_validate_seed_accepts_the_range_and_refuses_the_rest_in_one_line(value: object) -> None:
     try:
@@ -57,7 +57,7 @@ def test_validate_seed_accepts_the_range_and_refuses_the_rest_in_one_line(value:
         assert type(seed) is int and 0 <= seed <= MAX_SEED
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(
     st.one_of(
         st.text(),
@@ -84,7 +84,7 @@ def test_a_5000_digit_seed_is_echoed_as_a_short_prefix() -> None:
     assert "about 5001 digits" in str(info.value)
 
 
-@settings(max_examples=100, deadline=None, database=None)
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(anything, st.one_of(st.none(), st.booleans(), st.text(max_size=8), st.integers()))
 def test_seed_everything_with_bad_input_changes_nothing(seed: object, deterministic: object) -> None:
     source = FakeSource("only")

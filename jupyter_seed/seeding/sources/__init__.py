@@ -9,10 +9,10 @@ A third-party package adds a source by exposing a :class:`RandomSource` subclass
 
 from __future__ import annotations
 
-import os
 import sys
 
 from ..errors import describe_error
+from ..plugin_scan import group_is_declared
 from .base import DeterministicMode, Flags, RandomSource, check_source
 from .cupy_source import CupySource
 from .hashseed_source import HashSeedSource
@@ -52,34 +52,9 @@ def builtin_sources() -> list[RandomSource]:
     ]
 
 
-def _group_is_declared(group: str) -> bool:
-    """Whether any installed distribution declares ``group``.
-
-    importlib.metadata costs ~10 ms to import and scan; reading the few
-    ``entry_points.txt`` files directly keeps the extension's load cheap when,
-    as usual, no plugin is installed.
-    """
-    header = f"[{group}]"
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
-                continue
-            try:
-                with open(os.path.join(entry or ".", name, "entry_points.txt"), encoding="utf-8") as handle:
-                    if header in handle.read():
-                        return True
-            except OSError:
-                continue
-    return False
-
-
 def entry_point_sources(taken: set[str]) -> tuple[list[RandomSource], dict[str, str]]:
     """Instantiate third-party sources; a broken plugin is reported, never fatal."""
-    if not _group_is_declared(ENTRY_POINT_GROUP):
+    if not group_is_declared(ENTRY_POINT_GROUP):
         return [], {}
     from importlib.metadata import entry_points
 
