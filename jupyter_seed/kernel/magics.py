@@ -108,7 +108,7 @@ class SeedMagics(Magics):
 
     def _reach_further(self, args: Any) -> list[str]:
         """--workers, --load-state and --save-state, then the provenance stamp."""
-        from ..seeding.checkpoint import CheckpointError, load_state, save_state
+        from ..seeding.checkpoint import CheckpointError, load_state, read_state_file, save_state
         from ..seeding.provenance import stamp
 
         messages: list[str] = []
@@ -126,6 +126,8 @@ class SeedMagics(Magics):
             if args.save_state is not None:
                 names = save_state(args.save_state, self.seeder)
                 messages.append(f"Saved {', '.join(names) or 'nothing'} to {short_text(args.save_state)}.")
+                skipped = read_state_file(args.save_state)[0].get("skipped", {})
+                messages += [f"warning: {name} not saved: {reason}" for name, reason in skipped.items()]
         except CheckpointError as error:
             raise UsageError(str(error)) from None
         messages.append(f"Provenance: {stamp(self.seeder.state()['provenance'])}")

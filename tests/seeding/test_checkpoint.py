@@ -169,3 +169,12 @@ def test_resume_after_a_real_kernel_restart(tmp_path: Path) -> None:
         assert [kernel.value(draw) for _ in range(2)] == expected
     finally:
         kernel.shutdown()
+
+
+def test_magic_names_sources_it_cannot_save(shell, tmp_path: Path, capsys) -> None:
+    pytest.importorskip("polars")
+    import polars  # noqa: F401 - loaded, so the save meets a source without readable state
+
+    shell.run_line_magic("seed", f"7 --save-state {tmp_path / 'p.npz'}")
+    out = capsys.readouterr().out
+    assert "warning: polars not saved: the library cannot read its generator's state back" in out
