@@ -267,7 +267,12 @@ class FrontendComms:
             opened.send(payload)
 
     def _send_state(self, target: Any, request_id: str | None = None) -> None:
-        target.send(self._payload([request_id] if request_id else []))
+        try:
+            payload = self._payload([request_id] if request_id else [])
+        except Exception as error:  # noqa: BLE001 - a broken source must not turn the open into a close
+            self._send_error(target, "get_state", request_id, f"state failed: {describe_error(error)}")
+            return
+        target.send(payload)
 
     def _send_error(self, target: Any, request: str | None, request_id: str | None, message: str) -> None:
         target.send(

@@ -232,3 +232,19 @@ def test_hostile_payloads_through_a_real_kernel() -> None:
         assert wire.value("1 + 1") == "2"
     finally:
         wire.shutdown()
+
+
+def test_a_state_that_cannot_be_built_is_an_error_not_a_closed_comm(
+    shell: Any, seeder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_seed.kernel.extension import registration_of
+
+    def broken() -> dict[str, Any]:
+        raise RuntimeError("a plugin broke\nbadly")
+
+    monkeypatch.setattr(seeder, "state", broken)
+    fake = FakeComm()
+    registration_of(shell).frontend_comms.accept(fake, {"protocol": 1, "type": "get_state", "id": "o"})
+    (reply,) = fake.sent
+    assert reply["type"] == "error" and reply["id"] == "o" and "a plugin broke" in reply["message"]
+    assert "\n" not in reply["message"]
