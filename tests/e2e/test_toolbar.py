@@ -424,3 +424,26 @@ def test_lab_doctor_fix_changes_the_kernel(page: Page, lab_server: Server) -> No
     workers.click()
     expect(workers).to_have_text("workers: on", timeout=TWO_SECONDS)
     assert run_cell(page, 2) == "True"
+
+
+def test_lab_kernelspec_fix_moves_the_notebook_to_a_seeded_kernel(page: Page, lab_server: Server) -> None:
+    name = lab_server.notebook(
+        f"spec-{uuid.uuid4().hex[:6]}.ipynb",
+        [
+            "%load_ext jupyter_seed\n%seed 21",
+            "import sys, jupyter_seed; (sys.flags.hash_randomization, jupyter_seed.state()['seed'])",
+        ],
+    )
+    open_notebook(page, lab_server, name)
+    run_cell(page, 0)
+    expect(page.locator(SEED)).to_have_text("21", timeout=TWO_SECONDS)
+    page.locator(DOCTOR).click()
+    risk = page.locator(f"{DOCTOR_PANEL} [data-risk='hash_seed_random']")
+    expect(risk).to_be_visible(timeout=TWO_SECONDS)
+    risk.locator("[data-fix='kernelspec']").click()
+    current = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.name"
+    page.wait_for_function(f"() => {current} === 'python3-seeded'", timeout=30_000)
+    expect(page.locator(SEED)).to_have_text("21", timeout=30_000)
+    if page.locator(DOCTOR_PANEL).is_visible():
+        page.locator(DOCTOR).click()
+    assert run_cell(page, 1) == "(0, 21)"
