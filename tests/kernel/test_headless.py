@@ -53,13 +53,15 @@ def test_nbclient_logs_nothing_of_ours(tmp_path: Path, caplog: pytest.LogCapture
     [
         ["-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--stdout"],
         ["-m", "jupyter", "execute"],
+        ["-m", "papermill", "--stdout-file", "/dev/null", "{path}", "out.ipynb"],
     ],
-    ids=["nbconvert", "jupyter-execute"],
+    ids=["nbconvert", "jupyter-execute", "papermill"],
 )
 def test_command_line_runners_print_nothing_of_ours(tmp_path: Path, command: list[str]) -> None:
     path = _notebook(tmp_path / "nb.ipynb")
-    done = subprocess.run(
-        [sys.executable, *command, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path
-    )
+    argv = [part.replace("{path}", str(path)) for part in command]
+    if "{path}" not in command:
+        argv.append(str(path))
+    done = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     _assert_nothing_of_ours(done.stderr)
