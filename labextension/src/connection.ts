@@ -14,16 +14,8 @@ import { Kernel, KernelMessage as Wire } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import {
-  IModelState,
-  INITIAL_STATE,
-  ISeedMetadata,
-  metadataOf,
-  metadataRequest,
-  ModelEvent,
-  pendingOf,
-  reduce
-} from './model';
+import { ISeedMetadata, metadataOf, metadataRequest } from './metadata';
+import { IModelState, INITIAL_STATE, ModelEvent, pendingOf, reduce } from './model';
 import {
   COMM_TARGET,
   encodeRequest,

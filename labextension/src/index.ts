@@ -10,7 +10,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { SeedConnection } from './connection';
-import { ISeedMetadata, METADATA_KEY, parseMetadata, sameMetadata } from './model';
+import { ISeedMetadata, METADATA_KEY, parseMetadata, sameMetadata } from './metadata';
 import { PER_CELL_MODES, PerCellMode } from './protocol';
 import { SeedToolbarItem } from './widget';
 

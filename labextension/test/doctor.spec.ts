@@ -1,15 +1,5 @@
-import {
-  doctorOf,
-  fixLabel,
-  fixRequest,
-  metadataOf,
-  parseMetadata,
-  provenanceOf,
-  sameMetadata,
-  toggledWorkers,
-  viewOf,
-  IModelState
-} from '../src/model';
+import { metadataOf, parseMetadata, provenanceOf, sameMetadata } from '../src/metadata';
+import { doctorOf, fixLabel, fixRequest, IModelState, toggledWorkers, viewOf } from '../src/model';
 import { FIX_IDS, IRisk, parseRequest } from '../src/protocol';
 import { DUMPED, kernelState } from './fixtures';
 

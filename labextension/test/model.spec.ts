@@ -1,14 +1,11 @@
+import { metadataOf, metadataRequest, parseMetadata, sameMetadata } from '../src/metadata';
 import {
   badgeOf,
   IModelState,
   INITIAL_STATE,
-  metadataOf,
-  metadataRequest,
   ModelEvent,
-  parseMetadata,
   pendingOf,
   reduce,
-  sameMetadata,
   toggledPerCell,
   viewOf
 } from '../src/model';
