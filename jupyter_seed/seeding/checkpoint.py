@@ -79,7 +79,8 @@ class _Encoder:
     def _encode_generator(self, value: Any) -> Any:
         name = type(value).__name__
         if name == "Generator" and hasattr(value, "state"):  # tf.random.Generator (the global one)
-            return {"t": "tf.global_generator", "k": self._store(value.state.numpy().copy())}
+            return {"t": "tf.global_generator", "k": self._store(value.state.numpy().copy()),
+                    "alg": int(value.algorithm)}
         if name == "SeedGenerator":  # Keras' global SeedGenerator
             import keras
 
@@ -112,8 +113,7 @@ def _decode(node: Any, arrays: Any) -> Any:
     if kind == "tf.global_generator":
         import tensorflow as tf
 
-        generator = tf.random.Generator.from_state(array, tf.random.Algorithm.PHILOX)
-        return generator
+        return tf.random.Generator.from_state(array, int(node.get("alg", tf.random.Algorithm.PHILOX.value)))
     if kind == "keras.seed_generator":
         from keras.src.random.seed_generator import SeedGenerator
 
@@ -130,7 +130,10 @@ def save_state(path: str | os.PathLike[str], seeder: Seeder | None = None) -> li
     Sources whose state cannot be written without pickle (polars, CuPy, some
     third-party sources) are left out and named in the file's ``skipped`` list.
     """
-    import numpy as np
+    try:
+        import numpy as np
+    except ImportError:
+        raise CheckpointError("RNG state files are NumPy archives: install numpy") from None
 
     seeder = seeder or get_seeder()
     encoder = _Encoder()
@@ -215,6 +218,8 @@ def load_state(path: str | os.PathLike[str], seeder: Seeder | None = None) -> li
     by_name = {source.name: source for source in seeder.sources}
     decoded: list[tuple[Any, Any]] = []
     for name, entry in meta["sources"].items():
+        if not isinstance(entry, dict):
+            raise CheckpointError(f"corrupt state file: the entry for {str(name)[:40]} is not an object")
         source = by_name.get(name)
         if source is not None:
             _finish_lazy_import(source)
