@@ -227,7 +227,10 @@ def load_state(path: str | os.PathLike[str], seeder: Seeder | None = None) -> li
             raise CheckpointError(f"the state file has {str(name)[:40]}'s state, but {str(name)[:40]} is not imported here")
         recorded, current = entry.get("version"), source.version()
         if recorded != current:
-            raise CheckpointError(f"the state file was written with {name} {recorded}, this kernel has {current}")
+            raise CheckpointError(
+                f"the state file was written with {name} {str(recorded)[:40] if recorded else '(no version)'}, "
+                f"this kernel has {current or '(no version)'}"
+            )
         try:
             decoded.append((source, _decode(entry.get("state"), arrays)))
         except CheckpointError:
