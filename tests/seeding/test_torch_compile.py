@@ -71,3 +71,17 @@ def test_compiled_model_draws_what_its_eager_twin_draws() -> None:
     if out.startswith("UNAVAILABLE"):
         pytest.skip(f"torch.compile does not work here: {out.strip()}")
     assert out.strip() == "SAME"
+
+
+def test_seed_magic_prints_what_deterministic_mode_could_not_switch_on() -> None:
+    out = run_python(
+        """
+        import torch
+        from IPython.core.interactiveshell import InteractiveShell
+        torch.backends.disable_global_flags()
+        shell = InteractiveShell.instance()
+        shell.run_line_magic("load_ext", "jupyter_seed")
+        shell.run_line_magic("seed", "5 --deterministic")
+        """
+    )
+    assert "warning: torch: cuDNN stays nondeterministic" in out
