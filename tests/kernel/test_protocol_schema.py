@@ -27,6 +27,9 @@ import jupyter_seed
 from jupyter_seed.kernel.comm import state_payload
 from jupyter_seed.seeding.seeder import get_seeder
 
+# torch's own initial seed is random per process; fix it so the fixture is stable.
+# Past 2**53 on purpose: JSON keeps it, JavaScript rounds it, the toolbar must accept it.
+torch.manual_seed(11202429940358247561)
 seeder = get_seeder()
 seeder.extension_loaded = True  # what %load_ext sets; no shell is needed for the state
 def message(answered):
