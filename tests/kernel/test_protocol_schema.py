@@ -9,6 +9,7 @@ and checks the TypeScript validators agree with it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,8 +49,10 @@ print(json.dumps(dumps, indent=1, sort_keys=True))
 
 @pytest.fixture(scope="module")
 def dumps() -> dict[str, Any]:
+    # The same environment wherever it runs, so the fixture does not churn.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHASHSEED", "CUBLAS_WORKSPACE_CONFIG")}
     out = subprocess.run(
-        [sys.executable, "-c", DUMP], capture_output=True, text=True, timeout=240, check=True
+        [sys.executable, "-c", DUMP], capture_output=True, text=True, timeout=240, check=True, env=env
     ).stdout
     loaded: dict[str, Any] = json.loads(out)
     return loaded
