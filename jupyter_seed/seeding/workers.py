@@ -1,9 +1,12 @@
 """DataLoader worker seeding without code changes (``%seed N --workers``).
 
-torch seeds each worker's torch generator with ``base_seed + worker_id`` but
-leaves ``random`` and NumPy alone, so workers repeat the parent's NumPy stream
-(pytorch#5059, Lightning#20412) unless every DataLoader is built with a
-``worker_init_fn`` and a ``generator``. :class:`DataLoaderPatch` fills both in
+torch seeds each worker's torch, NumPy and ``random`` from ``base_seed +
+worker_id``, with ``base_seed`` drawn each epoch from the loader's generator, or
+from the global torch stream when it has none. Two things still go wrong
+without a ``worker_init_fn`` and a ``generator`` (Lightning#20412,
+pytorch#5059): distributed ranks seeded alike give every rank's workers the
+same streams, and a global stream reset between cells (per-cell reseeding)
+repeats one epoch per cell. :class:`DataLoaderPatch` fills both arguments in
 for DataLoaders created while it is installed; :func:`worker_init_fn` is what
 workers run.
 
