@@ -87,6 +87,8 @@ class Seeder:
             self._listeners.remove(listener)
 
     def _notify(self) -> None:
+        if not self._listeners:
+            return
         for listener in list(self._listeners):
             try:
                 listener()

@@ -43,6 +43,8 @@ def validate_seed(value: object, *, name: str = "seed") -> int:
     could coerce them: ``seed_everything(True)`` or ``seed_everything("7")`` is
     almost always a bug in the caller. Floats are refused for the same reason.
     """
+    if type(value) is int and 0 <= value <= MAX_SEED:  # the common case, first: seed_everything is timed
+        return value
     if isinstance(value, bool) or not hasattr(type(value), "__index__"):
         raise SeedTypeError(f"{name} must be an integer, got {type(value).__name__} {_echo(value)}")
     try:
