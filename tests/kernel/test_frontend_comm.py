@@ -123,15 +123,15 @@ class FakeComm:
 
 @pytest.fixture
 def comms(shell: Any) -> FrontendComms:
-    from jupyter_seed.kernel.extension import _registrations
+    from jupyter_seed.kernel.extension import registration_of
 
-    return _registrations[id(shell)].frontend_comms
+    return registration_of(shell).frontend_comms
 
 
 @pytest.fixture
 def front(comms: FrontendComms) -> FakeComm:
     fake = FakeComm()
-    comms._on_open(fake, {"content": {"data": {"protocol": 1, "type": "get_state"}}})
+    comms.accept(fake, {"protocol": 1, "type": "get_state"})
     return fake
 
 
@@ -335,16 +335,16 @@ class WireKernel:
             },
             subshell_id,
         )
-        return self.collect(lambda m: self._is_ours(m, ("comm_msg", "comm_close")))
+        return self.collect(lambda m: self.is_ours(m, ("comm_msg", "comm_close")))
 
     def request(self, data: object, subshell_id: str | None = None) -> None:
         self.send_shell("comm_msg", {"comm_id": self.comm_id, "data": data}, subshell_id)
 
     def next_comm_message(self, timeout: float = 30) -> dict[str, Any]:
-        seen = self.collect(lambda m: self._is_ours(m, ("comm_msg",)), timeout)
+        seen = self.collect(lambda m: self.is_ours(m, ("comm_msg",)), timeout)
         return seen[-1]["content"]["data"]
 
-    def _is_ours(self, message: dict[str, Any], kinds: tuple[str, ...]) -> bool:
+    def is_ours(self, message: dict[str, Any], kinds: tuple[str, ...]) -> bool:
         return message["msg_type"] in kinds and message["content"].get("comm_id") == self.comm_id
 
 
@@ -386,7 +386,7 @@ def test_load_opens_no_comm_and_the_comm_drives_the_kernel(wire: WireKernel) -> 
 
     # A change made by the magic in a cell is pushed too.
     seen = wire.run("%seed 42 -q")
-    pushed = [m["content"]["data"] for m in seen if wire._is_ours(m, ("comm_msg",))]
+    pushed = [m["content"]["data"] for m in seen if wire.is_ours(m, ("comm_msg",))]
     assert pushed and pushed[-1]["state"]["seed"] == 42
 
     # Bad messages: one error line each, kernel and comm keep working.
@@ -408,7 +408,7 @@ def test_unload_closes_the_comm(wire: WireKernel) -> None:
     wire.run("%load_ext jupyter_seed")
     wire.open_comm()
     seen = wire.run("%unload_ext jupyter_seed")
-    assert any(wire._is_ours(m, ("comm_close",)) for m in seen)
+    assert any(wire.is_ours(m, ("comm_close",)) for m in seen)
     assert wire.open_comm()[-1]["msg_type"] == "comm_close"
 
 
@@ -422,7 +422,7 @@ def test_request_during_an_async_cell_is_pending_until_the_cell_ends(wire: WireK
     wire.request({"protocol": 1, "type": "set_seed", "seed": 8})
     seen = wire.collect(lambda m: _idle_for(m, cell))
     wire.client.get_shell_msg(timeout=30)
-    pushed = [m["content"]["data"] for m in seen if wire._is_ours(m, ("comm_msg",))]
+    pushed = [m["content"]["data"] for m in seen if wire.is_ours(m, ("comm_msg",))]
     assert pushed[0]["pending"] == [{"type": "set_seed", "seed": 8}]
     assert pushed[0]["state"]["seed"] == 1
     assert pushed[-1]["pending"] == [] and pushed[-1]["state"]["seed"] == 8
@@ -451,5 +451,5 @@ def test_request_on_a_subshell_while_a_cell_runs_is_applied_after_it(wire: WireK
     wire.client.get_shell_msg(timeout=30)
     result = [m["content"]["data"]["text/plain"] for m in seen if m["msg_type"] == "execute_result"]
     assert result == [repr(__import__("random").Random(5).random())]
-    pushed = [m["content"]["data"] for m in seen if wire._is_ours(m, ("comm_msg",))]
+    pushed = [m["content"]["data"] for m in seen if wire.is_ours(m, ("comm_msg",))]
     assert pushed[-1]["pending"] == [] and pushed[-1]["state"]["seed"] == 9
