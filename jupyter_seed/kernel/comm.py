@@ -30,13 +30,14 @@ import comm
 from ..seeding.errors import describe_error
 from ..seeding.seeder import Seeder
 from .protocol import COMM_TARGET, PROTOCOL_VERSION, ProtocolError, Request, one_line, parse_request
-from .risks import with_risks
 
 __all__ = ["COMM_TARGET", "FrontendComms", "ProtocolError", "parse_request", "state_payload"]
 
 
 def state_payload(seeder: Seeder) -> dict[str, Any]:
     """``seeder.state()`` plus the doctor's risks: the ``state`` of protocol 1."""
+    from .risks import with_risks  # built on the first push, not at %load_ext
+
     return with_risks({"protocol": PROTOCOL_VERSION, **seeder.state()})
 
 

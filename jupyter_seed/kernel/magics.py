@@ -7,7 +7,6 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from ..evidence.harness import run_cell_body
 from ..seeding.seeder import Seeder
 from ..seeding.errors import short_text
 from ..seeding.seeds import MAX_SEED, entropy_seed, parse_seed_text
@@ -107,10 +106,7 @@ class SeedMagics(Magics):
         return None
 
     def _reach_further(self, args: Any) -> list[str]:
-        """--workers, --load-state and --save-state, then the provenance stamp."""
-        from ..seeding.checkpoint import CheckpointError, load_state, read_state_file, save_state
-        from ..seeding.provenance import stamp
-
+        """--workers, --load-state and --save-state, then the provenance stamp (unless --quiet)."""
         messages: list[str] = []
         if args.workers is not None:
             self.seeder.set_workers(args.workers)
@@ -119,6 +115,18 @@ class SeedMagics(Magics):
                 if args.workers
                 else "DataLoader workers: left to torch again."
             )
+        if args.load_state is not None or args.save_state is not None:
+            messages += self._checkpoint(args)
+        if not args.quiet:
+            from ..seeding.provenance import stamp  # reads every framework's version: not on a quiet path
+
+            messages.append(f"Provenance: {stamp(self.seeder.state()['provenance'])}")
+        return messages
+
+    def _checkpoint(self, args: Any) -> list[str]:
+        from ..seeding.checkpoint import CheckpointError, load_state, read_state_file, save_state
+
+        messages: list[str] = []
         try:
             if args.load_state is not None:
                 names = load_state(args.load_state, self.seeder)
@@ -130,7 +138,6 @@ class SeedMagics(Magics):
                 messages += [f"warning: {name} not saved: {reason}" for name, reason in skipped.items()]
         except CheckpointError as error:
             raise UsageError(str(error)) from None
-        messages.append(f"Provenance: {stamp(self.seeder.state()['provenance'])}")
         return messages
 
     def _cell(self, args: Any, cell: str) -> Any:
@@ -158,6 +165,8 @@ class SeedMagics(Magics):
         if args.check:
             return self._check(cell, seed, args.runs or 2, quiet=args.quiet)
         with self.seeder.seeded(seed):
+            from ..evidence.harness import run_cell_body  # only cell magics run cells
+
             return run_cell_body(self.shell, cell)
 
     def _check(self, cell: str, seed: int | None, runs: int, *, quiet: bool) -> Any:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..seeding.errors import short_int
 from ..seeding.seeds import validate_seed
-from .schema_check import Problem, problems
+
+if TYPE_CHECKING:
+    from .schema_check import Problem
 
 PROTOCOL_VERSION = 1
 COMM_TARGET = "jupyter_seed"
@@ -83,6 +85,8 @@ def schema_errors(instance: object, definition: str) -> list[str]:
     root = schema()
     if definition not in root["definitions"]:
         raise KeyError(f"no definition {definition!r} in {SCHEMA_PATH.name}")
+    from .schema_check import problems  # the first message pays for it, not %load_ext
+
     return [_describe(problem) for problem in problems(instance, root["definitions"][definition], root)]
 
 
