@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import stats
-from .sweep_engine import SeedRun, Task, check_executor, execute
+from .sweep_engine import SeedRun, Task, check_executor, execute_saving
 from .sweep_result import SweepResult
 from .sweeps import open_store, parse_seeds
 
@@ -316,16 +316,7 @@ def compare(
         for name, fn in variants.items()
         if (name, seed) not in done
     ]
-    from ..seeding.seeder import get_seeder
-
-    outcome = execute(
-        tasks,
-        executor=executor,
-        deterministic=get_seeder().deterministic,
-        progress=progress,
-        on_run=None if store is None else (lambda task, run: store.save(task.variant, run)),
-        already_done=len(done),
-    )
+    outcome = execute_saving(tasks, executor=executor, store=store, progress=progress, already_done=len(done))
     found = {**done, **outcome.runs}
     sweeps = {
         name: SweepResult(

@@ -180,6 +180,22 @@ def execute(
     return outcome
 
 
+def execute_saving(
+    tasks: list[Task], *, executor: Executor | None, store: Any, progress: bool, already_done: int
+) -> Outcome:
+    """:func:`execute` under the kernel's deterministic mode, saving each result to ``store`` (or None)."""
+    from ..seeding.seeder import get_seeder
+
+    return execute(
+        tasks,
+        executor=executor,
+        deterministic=get_seeder().deterministic,
+        progress=progress,
+        on_run=None if store is None else (lambda task, run: store.save(task.variant, run)),
+        already_done=already_done,
+    )
+
+
 def _record(
     outcome: Outcome, task: Task, run: SeedRun, bar: Any, on_run: Callable[[Task, SeedRun], None] | None
 ) -> None:

@@ -23,7 +23,7 @@ from .sweep_engine import (
     Task,
     as_metrics,
     check_executor,
-    execute,
+    execute_saving,
     progress_bar,
     run_seed,
 )
@@ -149,16 +149,7 @@ def sweep(
     store = open_store(save, {None: fn})
     done = _saved(store, None, seed_list)
     tasks = [Task(None, seed, fn) for seed in seed_list if seed not in done]
-    from ..seeding.seeder import get_seeder
-
-    outcome = execute(
-        tasks,
-        executor=executor,
-        deterministic=get_seeder().deterministic,
-        progress=progress,
-        on_run=None if store is None else (lambda task, run: store.save(task.variant, run)),
-        already_done=len(done),
-    )
+    outcome = execute_saving(tasks, executor=executor, store=store, progress=progress, already_done=len(done))
     found = {**done, **{seed: run for (_, seed), run in outcome.runs.items()}}
     return SweepResult(
         [found[seed] for seed in seed_list if seed in found],
