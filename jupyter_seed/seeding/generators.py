@@ -1,12 +1,10 @@
-"""Generators and worker seeding derived from the active seed."""
+"""Generators derived from the active seed: NumPy streams, JAX keys, torch generators (workers: see workers.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .seeder import get_seeder
-
-_WORKER_SEED_TAG = 0x6A535744  # keeps worker streams apart from rng() streams
 
 
 def rng() -> Any:
@@ -46,36 +44,3 @@ def torch_generator(device: str = "cpu") -> Any:
     generator = torch.Generator(device=device)
     generator.manual_seed(seed)
     return generator
-
-
-def worker_init_fn(worker_id: int) -> None:
-    """``DataLoader(worker_init_fn=jupyter_seed.worker_init_fn)``: seed a worker's
-    Python ``random`` and NumPy global state.
-
-    torch seeds each worker's torch generator with ``base_seed + worker_id``, where
-    the DataLoader draws ``base_seed`` afresh each epoch from its generator; but it
-    leaves ``random`` and NumPy alone, so without this every worker (and, with
-    fork, every epoch) repeats the parent's NumPy stream. We feed torch's
-    per-worker seed, the worker id and the distributed rank through a
-    ``SeedSequence``, so workers differ from each other and from epoch to epoch,
-    and all of it repeats when the run is repeated.
-    """
-    import random
-
-    import numpy as np
-    import torch
-
-    info = torch.utils.data.get_worker_info()
-    worker_seed = info.seed if info is not None else torch.initial_seed()
-    rank = _distributed_rank(torch)
-    sequence = np.random.SeedSequence([worker_seed & 0xFFFFFFFFFFFFFFFF, worker_id, rank, _WORKER_SEED_TAG])
-    numpy_seed, python_seed = sequence.generate_state(2, dtype=np.uint64)
-    np.random.seed(int(numpy_seed) & 0xFFFFFFFF)
-    random.seed(int(python_seed))
-
-
-def _distributed_rank(torch: Any) -> int:
-    distributed = getattr(torch, "distributed", None)
-    if distributed is not None and distributed.is_available() and distributed.is_initialized():
-        return int(distributed.get_rank())
-    return 0
