@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from ..evidence.notebook_check import Format, NotebookReport
+# A view reads a result by its attributes and imports nothing from evidence/, which calls it:
+# the names below only document what each function takes.
+NotebookReport = Any  # evidence.notebook_check.NotebookReport
+Format = str  # "text", "json" or "markdown"
 
 
 def to_text(report: NotebookReport) -> str:
