@@ -11,7 +11,7 @@ from ._version import __version__
 from .evidence.text_rules import VOLATILE_PATTERNS
 from .evidence.harness import MAX_RUNS
 from .evidence.notebook_check import DEFAULT_SEED, EXIT_INTERRUPTED, EXIT_NOT_RUN, MODES
-from .seeding.errors import short_text
+from .seeding.errors import one_line, short_text
 from .seeding.seeds import parse_seed_text
 
 
@@ -22,19 +22,11 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-ERROR_LIMIT = 300
-
-
-def _one_line(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= ERROR_LIMIT else flat[: ERROR_LIMIT - 1] + "…"
-
-
 class _OneLineErrors(argparse.ArgumentParser):
     """Bad flags get one short error line, not argparse's usage block first, whatever was typed."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, _one_line(f"{self.prog}: error: {message}") + "\n")
+        self.exit(2, one_line(f"{self.prog}: error: {message}") + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -204,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, OSError) as error:
         from .seeding.errors import describe_error
 
-        print(_one_line(f"jupyter-seed: error: {describe_error(error)}"), file=sys.stderr)
+        print(one_line(f"jupyter-seed: error: {describe_error(error)}"), file=sys.stderr)
         return 2
 
 

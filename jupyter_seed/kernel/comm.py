@@ -27,9 +27,16 @@ from typing import Any
 
 import comm
 
-from ..seeding.errors import describe_error
+from ..seeding.errors import describe_error, one_line
 from ..seeding.seeder import Seeder
-from .protocol import COMM_TARGET, PROTOCOL_VERSION, ProtocolError, Request, one_line, parse_request
+from .protocol import (
+    COMM_TARGET,
+    MAX_ERROR_LENGTH,
+    PROTOCOL_VERSION,
+    ProtocolError,
+    Request,
+    parse_request,
+)
 
 __all__ = ["COMM_TARGET", "FrontendComms", "ProtocolError", "parse_request", "state_payload"]
 
@@ -282,6 +289,6 @@ class FrontendComms:
                 "type": "error",
                 "request": request,
                 "id": request_id,
-                "message": one_line(message),
+                "message": one_line(message, MAX_ERROR_LENGTH),
             }
         )

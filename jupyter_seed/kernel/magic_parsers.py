@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from IPython.core.error import UsageError
 
-from ..seeding.errors import short_text
+from ..seeding.errors import one_line, short_text
 
 LINE = "%seed"
 CELL = "%%seed"
@@ -175,17 +175,12 @@ class _MagicParser(argparse.ArgumentParser):
                 if flag in self.other_options:
                     kind = "cell" if self.other == CELL else "line"
                     raise UsageError(f"{flag} belongs to the {kind} magic {self.other}, not to {self.prog}")
-        raise UsageError(one_line(f"{self.prog}: {message}"))
+        raise UsageError(one_line(f"{self.prog}: {message}", MESSAGE_LIMIT))
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
             self.error(message)
         raise HelpShown
-
-
-def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _build(prog: str, arguments: list[Argument], other: str, other_arguments: list[Argument]) -> _MagicParser:

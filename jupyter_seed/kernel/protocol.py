@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..seeding.errors import short_int
+from ..seeding.errors import one_line, short_int
 from ..seeding.seeds import validate_seed
 
 if TYPE_CHECKING:
@@ -48,14 +48,9 @@ class ProtocolError(ValueError):
     """
 
     def __init__(self, message: str, request: str | None = None, request_id: str | None = None) -> None:
-        super().__init__(one_line(message))
+        super().__init__(one_line(message, MAX_ERROR_LENGTH))
         self.request = request
         self.request_id = request_id
-
-
-def one_line(text: str, limit: int = MAX_ERROR_LENGTH) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def quote(value: object) -> str:
@@ -94,7 +89,7 @@ def _describe(problem: Problem) -> str:
     path, value, message = problem
     where = "/".join(part if isinstance(part, str) else str(part) for part in path)
     text = f"{quote(value)} {message}"
-    return one_line(f"{where}: {text}" if where else text)
+    return one_line(f"{where}: {text}" if where else text, MAX_ERROR_LENGTH)
 
 
 def _is_request_id(value: object) -> bool:

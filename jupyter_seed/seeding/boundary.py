@@ -20,7 +20,7 @@ from .sources.base import DeterministicMode, RandomSource
 LINE_LIMIT = 500
 """Longest warning or value text reported from a source, in characters."""
 
-def one_line(text: str, limit: int = LINE_LIMIT) -> str:
+def short_line(text: str, limit: int = LINE_LIMIT) -> str:
     return short_text(" ".join(text.split()), limit)
 
 
@@ -44,7 +44,7 @@ def note_lines(value: object) -> list[str]:
         return []
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise TypeError(f"expected a list of str, got {type(value).__name__}")
-    return [one_line(item if isinstance(item, str) else repr_line(item)) for item in value]
+    return [short_line(item if isinstance(item, str) else repr_line(item)) for item in value]
 
 
 def deterministic_notes(source: RandomSource, mode: DeterministicMode, *, prepare: bool) -> list[str]:
@@ -66,14 +66,14 @@ def deterministic_notes(source: RandomSource, mode: DeterministicMode, *, prepar
 
 def repr_line(value: object) -> str:
     try:
-        return one_line(repr(value))
+        return short_line(repr(value))
     except Exception:  # noqa: BLE001
         return f"<{type(value).__name__}>"
 
 
 def _text_or_none(value: object) -> str | None:
     if value is None or isinstance(value, str):
-        return None if value is None else one_line(value)
+        return None if value is None else short_line(value)
     raise TypeError(f"expected a str or None, got {type(value).__name__}")
 
 
@@ -90,7 +90,7 @@ def _seed_or_none(value: object) -> int | None:
 
 def _scalar(value: object) -> bool | int | float | str | None:
     if value is None or isinstance(value, (bool, str)):
-        return value if not isinstance(value, str) else one_line(value)
+        return value if not isinstance(value, str) else short_line(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
@@ -108,7 +108,7 @@ def _ask(source_name: str, what: str, call: Callable[[], Any], coerce: Callable[
     try:
         return coerce(call())
     except Exception as error:  # noqa: BLE001 - named in the warnings, never raised
-        problems.append(f"source {one_line(source_name, 60)!r}: {what} failed: {describe_error(error)}")
+        problems.append(f"source {short_line(source_name, 60)!r}: {what} failed: {describe_error(error)}")
         return None
 
 

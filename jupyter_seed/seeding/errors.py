@@ -26,6 +26,11 @@ def _cap(text: str, limit: int) -> str:
     return text[: max(limit - len(ELLIPSIS), 0)] + ELLIPSIS
 
 
+def one_line(text: str, limit: int = ERROR_LIMIT) -> str:
+    """``text`` with its whitespace (newlines included) collapsed, cut to ``limit`` characters."""
+    return _cap(_collapse(text), limit)
+
+
 def describe_error(error: BaseException, limit: int = ERROR_LIMIT) -> str:
     """``"Type: first line of the message"``, whitespace collapsed, at most ``limit`` characters.
 

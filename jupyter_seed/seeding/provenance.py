@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._version import __version__
+from .errors import one_line
 from .sources.hashseed_source import kernel_hashing_fixed
 
 PROVENANCE_VERSION = 1
@@ -142,9 +143,4 @@ def environment_changes(
     for key, label in (("python", "Python"), ("jupyter_seed", "jupyter-seed")):
         if recorded.get(key) is not None and str(recorded.get(key)) != str(current.get(key)):
             changes.append(f"recorded with {label} {recorded.get(key)}, now {current.get(key)}")
-    return [_one_line(change) for change in changes]
-
-
-def _one_line(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return [one_line(change, 160) for change in changes]
