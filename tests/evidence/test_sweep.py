@@ -112,21 +112,9 @@ def test_process_pool_gives_identical_metrics() -> None:
     assert metrics_by_seed(pooled) == metrics_by_seed(sequential)
 
 
-def test_dask_local_cluster_gives_identical_metrics() -> None:
-    distributed = pytest.importorskip("distributed")
+def test_dask_local_cluster_gives_identical_metrics(dask_executor: Any) -> None:
     sequential = sweep(train_tiny, SEEDS, progress=False)
-    with (
-        distributed.LocalCluster(
-            processes=True,
-            n_workers=2,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=40,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        on_dask = sweep(train_tiny, SEEDS, executor=client.get_executor(), progress=False)
+    on_dask = sweep(train_tiny, SEEDS, executor=dask_executor, progress=False)
     assert metrics_by_seed(on_dask) == metrics_by_seed(sequential)
 
 

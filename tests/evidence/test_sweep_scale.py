@@ -9,7 +9,6 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -91,23 +90,6 @@ def reference() -> tuple[SweepResult, ComparisonResult]:
 
 
 # -------------------------------------------------------------- engines
-@pytest.fixture
-def dask_executor() -> Iterator[Any]:
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            processes=True,
-            n_workers=2,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=40,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client.get_executor()
-
-
 def test_dask_gives_identical_tables(reference: Any, dask_executor: Any) -> None:
     swept, compared = reference
     on_dask = sweep(baseline, SEEDS, executor=dask_executor, progress=False)
