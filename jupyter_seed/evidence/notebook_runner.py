@@ -319,7 +319,6 @@ def execute_runs(
     interrupted = False
 
     async def run_all() -> list[BaseException | Any]:
-        nonlocal interrupted
         gate = asyncio.Semaphore(limit)
 
         async def one(client: Any) -> Any:

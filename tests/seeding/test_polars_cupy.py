@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 
 from jupyter_seed.seeding.sources.cupy_source import CupySource
-from jupyter_seed.seeding.sources.polars_source import PolarsSource
 from support import run_python
 
 CUPY_TARGET = "/tmp/cupy_target"  # a real CuPy wheel unpacked here, when a developer has one
