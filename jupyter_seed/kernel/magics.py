@@ -74,6 +74,13 @@ class SeedMagics(Magics):
         if per_cell not in (None, "off") and seed is None and not args.random and self.seeder.seed is None:
             raise UsageError("per-cell reseeding needs a seed: %seed N --per-cell")
 
+        if args.load_state is not None:  # an unreadable file is refused before anything changes
+            from ..seeding.checkpoint import CheckpointError, read_state_file
+
+            try:
+                read_state_file(args.load_state)
+            except CheckpointError as error:
+                raise UsageError(str(error)) from None
         origin = "user"
         if args.random:
             seed, origin = entropy_seed(), "random"
