@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .seeding.seeder import SeedReport, get_seeder
-from .seeding.generators import jax_key, rng, torch_generator
-from .seeding.workers import worker_init_fn
 from .seeding.seeds import MAX_SEED, derive_seed
 from .seeding.sources import RandomSource
 
 if TYPE_CHECKING:
     from .evidence.comparisons import compare
     from .evidence.sweeps import sweep
+    from .seeding.generators import jax_key, rng, torch_generator
+    from .seeding.workers import worker_init_fn
 
 __all__ = [
     "MAX_SEED",
@@ -100,19 +100,29 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyter-seed"}]
 
 
+# Imported on first use: loading the extension needs none of them.
+_LAZY = {
+    "sweep": ".evidence.sweeps",
+    "compare": ".evidence.comparisons",
+    "rng": ".seeding.generators",
+    "jax_key": ".seeding.generators",
+    "torch_generator": ".seeding.generators",
+    "worker_init_fn": ".seeding.workers",
+}
+
+
 def __getattr__(name: str) -> Any:
-    # sweep and compare pull in more than loading the extension needs; import them on first use.
-    if name == "sweep":
-        from .evidence.sweeps import sweep
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
 
-        globals()["sweep"] = sweep
-        return sweep
-    if name == "compare":
-        from .evidence.comparisons import compare
+    value = getattr(import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
 
-        globals()["compare"] = compare
-        return compare
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 def load_ipython_extension(ipython: Any) -> None:

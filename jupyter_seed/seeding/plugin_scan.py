@@ -6,8 +6,10 @@ hundred distributions, on the first ``%seed`` of every kernel. So the answer is
 kept per ``sys.path`` folder in a small file next to this module's bytecode,
 with the folder's modification time: installing or removing a distribution adds
 or removes a ``*.dist-info`` folder, which changes that time, and the folder is
-read again. Where that file cannot be written, every process
-scans, as before.
+read again. Only folders that hold distributions (or are large) are kept: a
+notebook folder changes with every save, and listing it costs less than
+rewriting the file. The file only lists folders on the current ``sys.path``.
+Where it cannot be written, every process scans.
 """
 
 from __future__ import annotations
@@ -19,21 +21,26 @@ import sys
 CACHE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__", "entry_point_groups.json")
 
 
-def folder_declares(folder: str, header: bytes) -> bool:
+LARGE_FOLDER = 1000
+"""Entries above which a folder without distributions is still worth remembering."""
+
+
+def folder_declares(folder: str, header: bytes) -> tuple[bool, bool]:
+    """Whether a distribution in ``folder`` declares ``header``, and whether to remember the answer."""
     try:
         names = os.listdir(folder)
     except OSError:
-        return False
-    for name in names:
-        if not name.endswith((".dist-info", ".egg-info")):
-            continue
+        return False, False
+    distributions = [name for name in names if name.endswith((".dist-info", ".egg-info"))]
+    remember = bool(distributions) or len(names) > LARGE_FOLDER
+    for name in distributions:
         try:
             with open(os.path.join(folder, name, "entry_points.txt"), "rb") as handle:
                 if header in handle.read():
-                    return True
+                    return True, remember
         except OSError:
             continue
-    return False
+    return False, remember
 
 
 def _read_cache() -> dict[str, list[object]]:
@@ -68,10 +75,9 @@ def group_is_declared(group: str) -> bool:
     """
     header = f"[{group}]".encode()
     cache = _read_cache()
-    changed = False
+    kept: dict[str, list[object]] = {}
     found = False
-    folders = list(dict.fromkeys(os.path.abspath(entry or ".") for entry in sys.path))
-    for entry in folders:
+    for entry in dict.fromkeys(os.path.abspath(entry or ".") for entry in sys.path):
         try:
             stamp = os.stat(entry).st_mtime_ns
         except OSError:
@@ -79,14 +85,12 @@ def group_is_declared(group: str) -> bool:
         key = f"{group}\0{entry}"
         known = cache.get(key)
         if isinstance(known, list) and len(known) == 2 and known[0] == stamp and isinstance(known[1], bool):
-            declared = known[1]
+            declared, remember = known[1], True
         else:
-            declared = folder_declares(entry, header)
-            cache[key] = [stamp, declared]
-            changed = True
+            declared, remember = folder_declares(entry, header)
+        if remember:
+            kept[key] = [stamp, declared]
         found = found or declared
-    if changed:
-        if len(cache) > 256:  # folders of past environments and notebooks; dropping them costs one rescan
-            cache = {key: value for key, value in cache.items() if key.split("\0", 1)[-1] in folders}
-        _write_cache(cache)
+    if kept != cache:
+        _write_cache(kept)
     return found

@@ -10,19 +10,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from .boundary import deterministic_notes, describe_source, is_installed, is_loaded
-from .default_rng_patch import DefaultRngPatch
+from .boundary import deterministic_notes, describe_source
 from .errors import describe_error
 from .import_hook import PostImportFinder
 from .modes import PerCellMode, normalize_deterministic, normalize_per_cell
 from .report import SeedReport
 from .seeds import derive_seed, validate_seed
-from .snapshots import restore_snapshots, take_snapshots
-from .sources import DeterministicMode, RandomSource, builtin_sources, entry_point_sources
-from .workers import DataLoaderPatch
+from .source_list import SourceList
+from .sources import DeterministicMode, RandomSource
+
+if TYPE_CHECKING:
+    from .default_rng_patch import DefaultRngPatch
+    from .workers import DataLoaderPatch
 
 NUMPY_RANDOM = "numpy.random"
 
@@ -31,9 +34,7 @@ class Seeder:
     """Owns the seeding configuration of one Python process."""
 
     def __init__(self, sources: list[RandomSource] | None = None) -> None:
-        self._sources: list[RandomSource] = sources if sources is not None else builtin_sources()
-        self._plugins_loaded = sources is not None
-        self._plugin_errors: dict[str, str] = {}
+        self._sources = SourceList(sources)
         self.seed: int | None = None
         self.seed_origin: str | None = None
         self.applied_seed: int | None = None
@@ -42,7 +43,6 @@ class Seeder:
         self.patch_default_rng = False
         self.extension_loaded = False
         self.workers = False
-        self._workers = DataLoaderPatch()
         self._seeded_with: dict[str, int] = {}
         self._errors: dict[str, str] = {}
         self._deterministic_warnings: dict[str, list[str]] = {}
@@ -50,29 +50,36 @@ class Seeder:
         self._rng_counter = 0
         self._derived_cache: dict[tuple[int, str], int] = {}
         self._listeners: list[Callable[[], None]] = []
-        self._live: list[RandomSource] = []
-        self._live_calls: list[tuple[str, Callable[[int], None]]] = []
-        self._live_names: tuple[str, ...] = ()
-        self._waiting: tuple[str, ...] = ()
-        self._live_key: tuple[int, int] = (-1, -1)
         self._import_hook: PostImportFinder | None = None
-        self._default_rng = DefaultRngPatch(self._seeded_generator_or_none)
+
+    # Created on first use: most kernels never patch DataLoaders or default_rng.
+    @cached_property
+    def _workers(self) -> DataLoaderPatch:
+        from .workers import DataLoaderPatch
+
+        return DataLoaderPatch()
+
+    @cached_property
+    def _default_rng(self) -> DefaultRngPatch:
+        from .default_rng_patch import DefaultRngPatch
+
+        return DefaultRngPatch(self._seeded_generator_or_none)
+
+    def _patches(self) -> list[DataLoaderPatch | DefaultRngPatch]:
+        return [self.__dict__[name] for name in ("_workers", "_default_rng") if name in self.__dict__]
 
     # ----------------------------------------------------------------- sources
     @property
     def sources(self) -> list[RandomSource]:
-        if not self._plugins_loaded:
-            self._plugins_loaded = True
-            plugins, self._plugin_errors = entry_point_sources({s.name for s in self._sources})
-            self._sources.extend(plugins)
-        return self._sources
+        """Every source in seeding order (imports every adapter, never a library)."""
+        return self._sources.all()
 
     def _loaded_sources(self) -> list[RandomSource]:
-        return [source for source in self.sources if is_loaded(source)]
+        return self._sources.loaded()
 
     def _ensure_import_hook(self) -> None:
         if self._import_hook is None:
-            watched = {s.module for s in self.sources if s.module} | {NUMPY_RANDOM}
+            watched = self._sources.watched_modules() | {NUMPY_RANDOM}
             self._import_hook = PostImportFinder(sorted(watched), self._on_import)
         self._import_hook.install()
 
@@ -117,30 +124,17 @@ class Seeder:
 
     def _apply(self, seed: int, warnings: tuple[str, ...] = ()) -> SeedReport:
         """:meth:`reseed`, plus a report of what took the seed, what failed, what waits for import."""
-        self.sources  # loads plugins before the hot path reads the list
+        sources = self._sources
+        sources.load_plugins()  # before the hot path reads the list
         self.reseed(seed)
         errors = self._errors
         if errors:
-            seeded = tuple(name for name, _ in self._live_calls if name not in errors)
-            failed = {name: errors[name] for name, _ in self._live_calls if name in errors}
+            live = sources.live_names
+            seeded = tuple(name for name in live if name not in errors)
+            failed = {name: errors[name] for name in live if name in errors}
         else:
-            seeded, failed = self._live_names, {}
-        return SeedReport(seed, seeded, failed, self._waiting, warnings)
-
-    def _live_seedable(self) -> list[RandomSource]:
-        # Which sources are live changes only when modules are imported or sources
-        # added, so the per-cell hot path keys cached lists on those two sizes.
-        key = (len(sys.modules), len(self._sources))
-        if key != self._live_key:
-            sources = self._sources
-            self._live = [s for s in sources if s.has_global_state and is_loaded(s)]
-            self._live_calls = [(s.name, s.seed) for s in self._live]
-            self._live_names = tuple(name for name, _ in self._live_calls)
-            self._waiting = tuple(
-                s.name for s in sources if s.has_global_state and not is_loaded(s) and is_installed(s)
-            )
-            self._live_key = key
-        return self._live
+            seeded, failed = sources.live_names, {}
+        return SeedReport(seed, seeded, failed, sources.waiting, warnings)
 
     def reseed(self, seed: int) -> None:
         """Hot path for the per-cell hook: no report, no listeners, no allocation to speak of.
@@ -153,8 +147,7 @@ class Seeder:
     def _seed_live_sources(self, seed: int) -> None:
         errors = self._errors
         seeded_with = self._seeded_with
-        self._live_seedable()
-        for name, seed_source in self._live_calls:
+        for name, seed_source in self._sources.live_calls():
             try:
                 seed_source(seed)
             except Exception as error:  # noqa: BLE001
@@ -245,11 +238,9 @@ class Seeder:
         Every live source is reseeded, not only the new one: importing torch draws from
         NumPy's stream and TensorFlow from Python's; this equals seeding after the imports.
         """
-        for source in self.sources:
-            if source.module == module:
-                self._source_imported(source)
+        for source in self._sources.imported(module):
+            self._source_imported(source)
         try:
-            self._live_key = (-1, -1)
             if module == "torch" and self.workers:
                 self._workers.install()
             if self.applied_seed is not None:
@@ -275,6 +266,8 @@ class Seeder:
     @contextmanager
     def seeded(self, seed: object) -> Iterator[SeedReport]:
         """Seed every source with ``seed`` inside the block, then restore every state."""
+        from .snapshots import restore_snapshots, take_snapshots
+
         value = validate_seed(seed)
         # A framework first imported inside the block must be seeded too, or a
         # block's first run would differ from its later ones.
@@ -321,10 +314,10 @@ class Seeder:
         """Remove every hook and patch and forget the configuration (extension unload)."""
         if self._import_hook is not None:
             self._import_hook.uninstall()
-        self._default_rng.uninstall()
-        self._workers.uninstall()
+        for patch in self._patches():
+            patch.uninstall()
         self.workers = False
-        for source in self._sources:
+        for source in self._sources.created():
             try:
                 source.detach()
             except Exception as error:  # noqa: BLE001
@@ -360,7 +353,7 @@ class Seeder:
             )
         if self._hook_error:
             warnings.append(f"per-cell hook error: {self._hook_error}")
-        for name, problem in self._plugin_errors.items():
+        for name, problem in self._sources.plugin_errors.items():
             warnings.append(f"source plugin {name!r} skipped: {problem}")
         state = {
             "version": __version__,

@@ -53,3 +53,32 @@ def test_unwritable_or_corrupt_cache_still_answers(folder: Path, monkeypatch: py
     assert plugin_scan.group_is_declared(GROUP) is True
     monkeypatch.setattr(plugin_scan, "CACHE_PATH", "/proc/no/such/place/groups.json")
     assert plugin_scan.group_is_declared(GROUP) is True
+
+
+def test_folders_without_distributions_never_rewrite_the_cache(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install(folder, "other", "[console_scripts]\nx = y:z\n")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    monkeypatch.setattr(sys, "path", [str(notebooks), str(folder)])
+    assert plugin_scan.group_is_declared(GROUP) is False
+    cache = Path(plugin_scan.CACHE_PATH)
+    written = cache.stat().st_mtime_ns
+    assert str(notebooks) not in cache.read_text()
+    for name in ("a.ipynb", "b.ipynb"):  # a notebook folder changes with every save
+        (notebooks / name).write_text("{}")
+        assert plugin_scan.group_is_declared(GROUP) is False
+    assert cache.stat().st_mtime_ns == written
+
+
+def test_only_folders_on_the_current_path_are_kept(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "other-env"
+    other.mkdir()
+    install(other, "plugin", f"[{GROUP}]\nmine = mine:Source\n")
+    monkeypatch.setattr(sys, "path", [str(other)])
+    assert plugin_scan.group_is_declared(GROUP) is True
+    monkeypatch.setattr(sys, "path", [str(folder)])
+    install(folder, "other", "[console_scripts]\nx = y:z\n")
+    assert plugin_scan.group_is_declared(GROUP) is False
+    assert str(other) not in Path(plugin_scan.CACHE_PATH).read_text()

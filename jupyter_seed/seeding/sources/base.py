@@ -11,11 +11,30 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import cached_property
+from functools import cache
 from typing import Any, Literal
 
 DeterministicMode = Literal["off", "strict", "warn"]
 Flags = dict[str, "bool | str | int | None"]
+
+
+def library_installed(module: str | None) -> bool:
+    """Whether ``module``'s top-level package could be imported, asked without importing it."""
+    if module is None:
+        return True
+    return _top_level_installed(module.partition(".")[0])
+
+
+@cache
+def _top_level_installed(top_level: str) -> bool:
+    if top_level in sys.modules:
+        return True
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(top_level) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 class RandomSource:
@@ -36,21 +55,7 @@ class RandomSource:
 
     def is_installed(self) -> bool:
         """Whether the library could be imported (asked without importing it, once)."""
-        return self._installed
-
-    @cached_property
-    def _installed(self) -> bool:
-        if self.module is None:
-            return True
-        top_level = self.module.partition(".")[0]
-        if top_level in sys.modules:
-            return True
-        from importlib.util import find_spec
-
-        try:
-            return find_spec(top_level) is not None
-        except (ImportError, ValueError):
-            return False
+        return library_installed(self.module)
 
     def version(self) -> str | None:
         mod = sys.modules.get(self.module) if self.module else None
