@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .seeding.seeder import SeedReport, get_seeder
+
+_seeder = get_seeder()  # the process-wide seeder; seed_everything is timed against bare reseeds
 from .seeding.seeds import MAX_SEED, derive_seed
 from .seeding.sources import RandomSource
 
@@ -55,7 +57,7 @@ def seed_everything(
     ``True`` gives every DataLoader created afterwards without its own
     ``worker_init_fn``/``generator`` ours, ``False`` stops, ``None`` leaves it alone.
     """
-    return get_seeder().seed_everything(seed, deterministic=deterministic, workers=workers)
+    return _seeder.seed_everything(seed, deterministic=deterministic, workers=workers)
 
 
 def save_state(path: str | os.PathLike[str]) -> list[str]:

@@ -110,12 +110,10 @@ class Seeder:
         mode = None if deterministic is None else normalize_deterministic(deterministic)
         if workers is not None:
             _validate_workers(workers)
-        warnings: list[str] = []
-        if mode is not None:
-            warnings = self._set_deterministic(mode)
+        warnings = () if mode is None else tuple(self._set_deterministic(mode))
         self.seed = value
         self.seed_origin = origin
-        report = self._apply(value, tuple(warnings))
+        report = self._apply(value, warnings)
         if workers is not None:
             self._set_workers(bool(workers))
         self._ensure_import_hook()
@@ -134,7 +132,7 @@ class Seeder:
             failed = {name: errors[name] for name in live if name in errors}
         else:
             seeded, failed = sources.live_names, {}
-        return SeedReport(seed, seeded, failed, sources.waiting, warnings)
+        return SeedReport.from_fields((seed, seeded, failed, sources.waiting, warnings))
 
     def reseed(self, seed: int) -> None:
         """Hot path for the per-cell hook: no report, no listeners, no allocation to speak of.

@@ -27,7 +27,8 @@ class SourceList:
         self._slots: list[Slot] = list(BUILTIN) if sources is None else cast("list[Slot]", sources)
         self._plugins_loaded = sources is not None
         self.plugin_errors: dict[str, str] = {}
-        self._live_key: tuple[int, int] = (-1, -1)
+        self._modules_seen = -1  # len(sys.modules) when the live lists were made
+        self._slots_seen = -1
         self._live_calls: list[tuple[str, Callable[[int], None]]] = []
         self.live_names: tuple[str, ...] = ()
         self.waiting: tuple[str, ...] = ()
@@ -60,7 +61,7 @@ class SourceList:
         """The sources that ``module`` (just imported) makes live."""
         self.load_plugins()
         self._create(lambda declaration: declaration.module == module)
-        self._live_key = (-1, -1)
+        self._modules_seen = -1
         return [source for source in self.created() if source.module == module]
 
     def watched_modules(self) -> set[str]:
@@ -73,7 +74,7 @@ class SourceList:
         Which sources are live changes only when modules are imported or sources
         added, so the lists are keyed on those two sizes.
         """
-        if (len(sys.modules), len(self._slots)) != self._live_key:
+        if len(sys.modules) != self._modules_seen or len(self._slots) != self._slots_seen:
             self._refresh_live()
         return self._live_calls
 
@@ -82,7 +83,7 @@ class SourceList:
         self._live_calls = [(source.name, source.seed) for source in live]
         self.live_names = tuple(name for name, _ in self._live_calls)
         self.waiting = tuple(slot.name for slot in self._slots if self._waits_for_import(slot))
-        self._live_key = (len(sys.modules), len(self._slots))
+        self._modules_seen, self._slots_seen = len(sys.modules), len(self._slots)
 
     @staticmethod
     def _waits_for_import(slot: Slot) -> bool:

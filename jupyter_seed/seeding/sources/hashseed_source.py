@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -35,6 +36,25 @@ def _read_startup_environment() -> dict[str, str]:
     return {key.decode(errors="replace"): value.decode(errors="replace") for key, value in pairs}
 
 
+def _raw_reader(name: str) -> Callable[[], object]:
+    """``os.environ.get(name)`` in a form that compares with :func:`_raw_value`, fast.
+
+    The per-cell hook reads the variable on every reseed; the public mapping
+    encodes the key and decodes the value each time (~0.5 µs, a tenth of a
+    reseed's own work), while its underlying dict answers in ~50 ns.
+    """
+    data, encode_key = getattr(os.environ, "_data", None), getattr(os.environ, "encodekey", None)
+    if isinstance(data, dict) and callable(encode_key):
+        key = encode_key(name)
+        return lambda: data.get(key)
+    return lambda: os.environ.get(name)
+
+
+def _raw_value(text: str) -> object:
+    encode_value = getattr(os.environ, "encodevalue", None)
+    return encode_value(text) if isinstance(getattr(os.environ, "_data", None), dict) and callable(encode_value) else text
+
+
 def kernel_hashing_fixed() -> bool:
     value = startup_hash_seed()
     return sys.flags.hash_randomization == 0 or (value is not None and value != "random")
@@ -47,14 +67,20 @@ class HashSeedSource(RandomSource):
 
     def __init__(self) -> None:
         self._env = EnvironmentVariables()
+        self._read = _raw_reader(VAR)
+        self._texts: dict[int, tuple[str, object]] = {}
 
     def version(self) -> str | None:
         return None
 
     def seed(self, seed: int) -> None:
-        value = str(seed)
-        if os.environ.get(VAR) != value:
-            self._env.set(VAR, value)
+        texts = self._texts.get(seed)
+        if texts is None:
+            if len(self._texts) > 4096:  # derived per-cell seeds: one per cell
+                self._texts.clear()
+            texts = self._texts[seed] = (str(seed), _raw_value(str(seed)))
+        if self._read() != texts[1]:
+            self._env.set(VAR, texts[0])
 
     def detach(self) -> None:
         self._env.restore_all()
