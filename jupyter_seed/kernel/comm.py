@@ -8,7 +8,8 @@ from a fixed set and run fixed code. Nothing in a message is ever executed.
 
 The kernel never opens a comm itself: a headless client (nbclient, nbconvert,
 papermill) would log that it has no handler for it. The front end notices
-``%load_ext`` in the kernel's iopub traffic and opens the comm then.
+``%load_ext`` in the kernel's iopub traffic and opens the comm then; this module
+is imported at that moment (the extension registers the target).
 
 Threads: a comm handler may run on a subshell thread (JupyterLab's
 ``commsOverSubshells``) or on the main thread while an async cell awaits. RNG
@@ -21,11 +22,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-
-import comm
 
 from ..seeding.errors import describe_error, one_line
 from ..seeding.seeder import Seeder
@@ -72,15 +71,16 @@ def set_workers(seeder: Seeder, enabled: bool) -> None:
 
 
 class FrontendComms:
-    """The comm target, the open comms and the queue of pending requests of one shell.
+    """The open comms and the queue of pending requests of one shell.
 
-    ``add`` and ``remove`` are exact mirrors: target, seeder listener and
-    ``post_run_cell``/``pre_run_cell`` callbacks.
+    ``add`` and ``remove`` are exact mirrors: seeder listener and ``post_run_cell``
+    callback. ``cell_running()`` says whether a cell runs now (the extension counts).
     """
 
-    def __init__(self, shell: Any, seeder: Seeder) -> None:
+    def __init__(self, shell: Any, seeder: Seeder, cell_running: Callable[[], bool]) -> None:
         self.shell = shell
         self.seeder = seeder
+        self._cell_running = cell_running
         kernel = getattr(shell, "kernel", None)
         self.log: logging.Logger = getattr(kernel, "log", None) or logging.getLogger(__name__)
         self._io_loop = getattr(kernel, "io_loop", None)
@@ -88,29 +88,19 @@ class FrontendComms:
         self._comms: list[Any] = []
         self._pending: list[tuple[Request, Any]] = []
         self._answered: list[str] = []  # ids of requests applied since the last push
-        self._cells_running = 0
         self._held = 0  # > 0 while a batch of changes runs: one push at its end
         self._changed_while_held = False
 
     # ------------------------------------------------------------ lifecycle
     def add(self) -> None:
-        comm.get_comm_manager().register_target(COMM_TARGET, self._on_open)
         self.seeder.add_listener(self.push)
-        self.shell.events.register("pre_run_cell", self._on_pre_run_cell)
         self.shell.events.register("post_run_cell", self._on_post_run_cell)
 
     def remove(self) -> None:
         events = self.shell.events
-        for name, callback in (
-            ("pre_run_cell", self._on_pre_run_cell),
-            ("post_run_cell", self._on_post_run_cell),
-        ):
-            if callback in events.callbacks[name]:
-                events.unregister(name, callback)
+        if self._on_post_run_cell in events.callbacks["post_run_cell"]:
+            events.unregister("post_run_cell", self._on_post_run_cell)
         self.seeder.remove_listener(self.push)
-        manager = comm.get_comm_manager()
-        if manager.targets.get(COMM_TARGET) == self._on_open:
-            manager.unregister_target(COMM_TARGET, self._on_open)
         with self._lock:
             comms, self._comms = self._comms, []
             self._pending.clear()
@@ -124,8 +114,8 @@ class FrontendComms:
         with self._lock:
             return tuple(self._comms)
 
-    def _on_open(self, opened: Any, message: dict[str, Any]) -> None:
-        # The open message may carry a request (the front end sends get_state).
+    def on_open(self, opened: Any, message: dict[str, Any]) -> None:
+        """The comm target's handler: the open message may carry a request (get_state)."""
         self.accept(opened, message.get("content", {}).get("data"))
 
     def accept(self, opened: Any, data: object = None) -> None:
@@ -170,13 +160,10 @@ class FrontendComms:
 
     # ---------------------------------------------------------- threading
     def _can_apply_now(self) -> bool:
-        return threading.current_thread() is threading.main_thread() and self._cells_running == 0
-
-    def _on_pre_run_cell(self, info: Any) -> None:
-        self._cells_running += 1
+        return threading.current_thread() is threading.main_thread() and not self._cell_running()
 
     def _on_post_run_cell(self, result: Any) -> None:
-        self._cells_running = max(0, self._cells_running - 1)
+        # Registered after the extension's cell count: the cell counts as finished here.
         if threading.current_thread() is threading.main_thread():
             self.apply_pending()
         elif self._pending and self._io_loop is not None:

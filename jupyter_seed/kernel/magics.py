@@ -127,7 +127,7 @@ class SeedMagics(Magics):
         if not args.quiet:
             from ..seeding.provenance import stamp  # reads every framework's version: not on a quiet path
 
-            messages.append(f"Provenance: {stamp(self.seeder.state()['provenance'])}")
+            messages.append(f"Provenance: {stamp(self.seeder.provenance())}")
         return messages
 
     def _checkpoint(self, args: Any) -> list[str]:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..seeding.errors import one_line, short_int
 from ..seeding.seeds import validate_seed
+from . import COMM_TARGET  # noqa: F401 - part of the protocol's names; defined where load can read it
 
 if TYPE_CHECKING:
     from .schema_check import Problem
 
 PROTOCOL_VERSION = 1
-COMM_TARGET = "jupyter_seed"
 SCHEMA_PATH = Path(__file__).with_name("protocol.schema.json")
 MAX_ID_LENGTH = 64
 MAX_ERROR_LENGTH = 500

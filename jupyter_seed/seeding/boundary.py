@@ -117,6 +117,11 @@ def label_of(source: RandomSource, problems: list[str]) -> str:
     return label or source.name
 
 
+def version_of(source: RandomSource) -> str | None:
+    """The loaded library's version as text, or ``None`` (a failing ``version()`` included)."""
+    return _ask(source.name, "version()", source.version, _text_or_none, [])  # type: ignore[no-any-return]
+
+
 def describe_source(
     source: RandomSource, *, last_seeded: int | None, error: str | None
 ) -> tuple[dict[str, Any], list[str]]:

@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from .boundary import deterministic_notes, describe_source
+from .boundary import deterministic_notes, describe_source, version_of
 from .errors import describe_error
 from .import_hook import PostImportFinder
 from .modes import PerCellMode, normalize_deterministic, normalize_per_cell
@@ -356,13 +356,7 @@ class Seeder:
         state = {
             "version": __version__,
             "extension_loaded": self.extension_loaded,
-            "seed": self.seed,
-            "seed_origin": self.seed_origin,
-            "applied_seed": self.applied_seed,
-            "per_cell": self.per_cell,
-            "deterministic": self.deterministic,
-            "patch_default_rng": self.patch_default_rng,
-            "workers": self.workers,
+            **self._settings(),
             "sources": sources,
             "failed": sorted(self._errors),
             "warnings": warnings,
@@ -371,6 +365,24 @@ class Seeder:
 
         state["provenance"] = collect_provenance(state)
         return state
+
+    def provenance(self) -> dict[str, Any]:
+        """``state()["provenance"]``, asking only the loaded sources (the line ``%seed N`` prints)."""
+        from .provenance import collect as collect_provenance
+
+        loaded = [{"name": s.name, "loaded": True, "version": version_of(s)} for s in self._loaded_sources()]
+        return collect_provenance({**self._settings(), "sources": loaded})
+
+    def _settings(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "seed_origin": self.seed_origin,
+            "applied_seed": self.applied_seed,
+            "per_cell": self.per_cell,
+            "deterministic": self.deterministic,
+            "patch_default_rng": self.patch_default_rng,
+            "workers": self.workers,
+        }
 
 
 def _validate_workers(value: object) -> None:

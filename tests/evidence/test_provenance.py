@@ -28,6 +28,7 @@ def test_state_carries_provenance(seeder) -> None:
     assert provenance["python"] == platform.python_version()
     assert provenance["device"] == ("cuda" if torch.cuda.device_count() else "cpu")
     assert not torch.cuda.is_initialized(), "reading the device kind must not initialise CUDA"
+    assert seeder.provenance() == provenance  # what `%seed N` prints, from the loaded sources only
     line = stamp(provenance)
     assert "\n" not in line
     for part in ("seed 3407", "per-cell derived", "deterministic warn", f"torch {torch.__version__}"):

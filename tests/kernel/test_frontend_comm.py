@@ -259,11 +259,18 @@ def test_unload_closes_and_unregisters_exactly_what_load_registered(shell: Any, 
     assert registration_comms.closed
     assert COMM_TARGET not in manager.targets
     assert len(get_seeder()._listeners) == len(listeners) - 1
-    assert len(shell.events.callbacks["post_run_cell"]) == len(callbacks["post_run_cell"]) - 1
-    assert len(shell.events.callbacks["pre_run_cell"]) == len(callbacks["pre_run_cell"]) - 2
+    # The extension's count of running cells and the comm's queue runner; per-cell reseeding.
+    assert len(shell.events.callbacks["post_run_cell"]) == len(callbacks["post_run_cell"]) - 2
+    assert len(shell.events.callbacks["pre_run_cell"]) == len(callbacks["pre_run_cell"]) - 1
     shell.run_line_magic("load_ext", "jupyter_seed")
     assert COMM_TARGET in manager.targets
-    assert len(get_seeder()._listeners) == len(listeners)
+    # No comm open yet: only the extension's own callbacks, no seeder listener.
+    assert len(get_seeder()._listeners) == len(listeners) - 1
+    assert len(shell.events.callbacks["post_run_cell"]) == len(callbacks["post_run_cell"]) - 1
+    assert len(shell.events.callbacks["pre_run_cell"]) == len(callbacks["pre_run_cell"])
+    reopened = FakeComm()
+    manager.targets[COMM_TARGET](reopened, {"content": {"data": {"protocol": 1, "type": "get_state"}}})
+    assert reopened.states and len(get_seeder()._listeners) == len(listeners)
     assert {n: len(shell.events.callbacks[n]) for n in callbacks} == {n: len(v) for n, v in callbacks.items()}
 
 

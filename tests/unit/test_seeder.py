@@ -155,3 +155,17 @@ def test_source_imported_later_is_seeded_on_import(tmp_path: Path, seeder: Seede
 def test_state_is_strict_json(seeder: Seeder) -> None:
     seeder.seed_everything(2, deterministic="warn")
     json.dumps(seeder.state(), allow_nan=False)
+
+
+def test_provenance_alone_equals_the_states_and_asks_only_loaded_sources(sources: list[FakeSource]) -> None:
+    class Unloaded(FakeSource):
+        def version(self) -> str | None:
+            raise AssertionError("an unloaded source was asked its version")
+
+    seeder = Seeder([*sources, Unloaded("gamma", module="no_such_module_here")])
+    try:
+        seeder.seed_everything(5)
+        seeder.set_per_cell("derived")
+        assert seeder.provenance() == seeder.state()["provenance"]
+    finally:
+        seeder.detach()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -58,3 +59,31 @@ def test_status_lists_every_builtin_source_without_importing_a_library() -> None
     lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert lines[0] == repr([d.name for d in BUILTIN])
     assert lines[1] == "[]"
+
+
+def test_load_and_seed_import_only_what_they_use() -> None:
+    """`%load_ext` + `%seed N` leave out the comm, the status view, the evidence and unused adapters."""
+    code = (
+        "import json, sys, random\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance()\n"
+        "ip.run_line_magic('load_ext', 'jupyter_seed')\n"
+        "ip.run_line_magic('seed', '3407 --quiet')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('jupyter_seed'))))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    imported = set(json.loads(run.stdout.strip().splitlines()[-1]))
+    for unused in (
+        "jupyter_seed.kernel.comm",
+        "jupyter_seed.kernel.protocol",
+        "jupyter_seed.kernel.risks",
+        "jupyter_seed.views.status",
+        "jupyter_seed.evidence",
+        "jupyter_seed.seeding.sources.torch_source",
+        "jupyter_seed.seeding.sources.tensorflow_source",
+        "jupyter_seed.seeding.snapshots",
+        "jupyter_seed.seeding.workers",
+        "jupyter_seed.seeding.checkpoint",
+    ):
+        assert unused not in imported
+    assert "jupyter_seed.seeding.sources.random_source" in imported
