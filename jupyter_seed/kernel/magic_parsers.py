@@ -215,7 +215,37 @@ def split(line: str, prog: str) -> list[str]:
 
 
 def parse_line(line: str) -> argparse.Namespace:
-    return line_parser().parse_args(split(line, LINE))
+    words = split(line, LINE)
+    return _plain_seed(words) or line_parser().parse_args(words)
+
+
+QUIET_FLAGS = frozenset({"-q", "--quiet"})
+
+
+def _plain_seed(words: list[str]) -> argparse.Namespace | None:
+    """``%seed N`` and ``%seed N -q``, the lines typed most, answered as argparse would.
+
+    Building the line parser costs ~1 ms, most of the first ``%seed``'s own time;
+    these two forms need no flag handling (``tests/unit/test_magic_parsers.py``
+    holds this function's answers equal to the parser's). Anything else: ``None``.
+    """
+    quiet = [word for word in words if word in QUIET_FLAGS]
+    rest = [word for word in words if word not in QUIET_FLAGS]
+    if len(rest) != 1 or len(quiet) > 1 or rest[0].startswith("-"):
+        return None
+    return argparse.Namespace(**{**_line_defaults(), "seed": rest[0], "quiet": bool(quiet)})
+
+
+@cache
+def _line_defaults() -> dict[str, Any]:
+    """What argparse gives each destination of ``LINE_ARGUMENTS`` when its flag is absent."""
+    defaults: dict[str, Any] = {}
+    for flags, keywords, _ in LINE_ARGUMENTS:
+        long_flag = next((flag for flag in flags if flag.startswith("--")), flags[0])
+        dest = keywords.get("dest", long_flag.lstrip("-").replace("-", "_"))
+        default = keywords.get("default", False if keywords.get("action") == "store_true" else None)
+        defaults.setdefault(dest, default)  # argparse: the first argument of a shared dest sets it
+    return defaults
 
 
 def parse_cell(line: str) -> argparse.Namespace:

@@ -1,4 +1,4 @@
-"""The seeder's modes: per-cell reseeding and deterministic algorithms, and their spellings."""
+"""The seeder's modes: per-cell reseeding, deterministic algorithms, worker seeding, and their spellings."""
 
 from __future__ import annotations
 
@@ -29,3 +29,9 @@ def normalize_per_cell(value: object) -> PerCellMode:
     if isinstance(value, str) and value in PER_CELL_MODES:
         return value  # type: ignore[return-value]
     raise ValueError(f"per-cell mode must be 'same', 'derived' or 'off', got {value!r}")
+
+
+def normalize_workers(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"workers must be True or False, got {value!r}")
+    return value

@@ -17,9 +17,9 @@ from .._version import __version__
 from .boundary import deterministic_notes, describe_source, version_of
 from .errors import describe_error
 from .import_hook import PostImportFinder
-from .modes import PerCellMode, normalize_deterministic, normalize_per_cell
+from .modes import PerCellMode, normalize_deterministic, normalize_per_cell, normalize_workers
 from .report import SeedReport
-from .seeds import derive_seed, validate_seed
+from .seeds import MAX_SEED, derive_seed, validate_seed
 from .source_list import SourceList
 from .sources import DeterministicMode, RandomSource
 
@@ -106,17 +106,19 @@ class Seeder:
     def seed_everything(
         self, seed: object, *, deterministic: object = None, workers: object = None, origin: str = "user"
     ) -> SeedReport:
-        value = validate_seed(seed)
+        # The common case checked inline: seed_everything is timed against bare reseeds.
+        value = seed if type(seed) is int and 0 <= seed <= MAX_SEED else validate_seed(seed)
         mode = None if deterministic is None else normalize_deterministic(deterministic)
-        if workers is not None:
-            _validate_workers(workers)
+        enable_workers = None if workers is None else normalize_workers(workers)
         warnings = () if mode is None else tuple(self._set_deterministic(mode))
         self.seed = value
         self.seed_origin = origin
         report = self._apply(value, warnings)
-        if workers is not None:
-            self._set_workers(bool(workers))
-        self._ensure_import_hook()
+        if enable_workers is not None:
+            self._set_workers(enable_workers)
+        hook = self._import_hook
+        if hook is None or sys.meta_path[0] is not hook:
+            self._ensure_import_hook()
         self._notify()
         return report
 
@@ -206,8 +208,7 @@ class Seeder:
 
     def set_workers(self, enabled: object) -> None:
         """Give DataLoaders created from now on our ``worker_init_fn`` and ``generator``."""
-        _validate_workers(enabled)
-        self._set_workers(bool(enabled))
+        self._set_workers(normalize_workers(enabled))
         self._ensure_import_hook()
         self._notify()
 
@@ -383,11 +384,6 @@ class Seeder:
             "patch_default_rng": self.patch_default_rng,
             "workers": self.workers,
         }
-
-
-def _validate_workers(value: object) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"workers must be True or False, got {value!r}")
 
 
 _seeder = Seeder()
