@@ -139,7 +139,9 @@ def test_help_is_built_on_first_use_not_at_load() -> None:
         "shell.run_line_magic('load_ext', 'jupyter_seed')\n"
         "from jupyter_seed.kernel import magic_parsers\n"
         "assert magic_parsers.line_parser.cache_info().currsize == 0\n"
-        "shell.run_line_magic('seed', '3 -q')\n"
+        "shell.run_line_magic('seed', '3 -q')\n"  # a plain seed needs no parser at all
+        "assert magic_parsers.line_parser.cache_info().currsize == 0\n"
+        "shell.run_line_magic('seed', '3 -q --per-cell')\n"
         "assert magic_parsers.line_parser.cache_info().currsize == 1\n"
         "assert magic_parsers.cell_parser.cache_info().currsize == 0\n"
     )
