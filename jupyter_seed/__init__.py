@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .seeding.seeder import SeedReport, get_seeder
-
-_seeder = get_seeder()  # the process-wide seeder; seed_everything is timed against bare reseeds
 from .seeding.seeds import MAX_SEED, derive_seed
 from .seeding.sources import RandomSource
+
+_seeder = get_seeder()  # the process-wide seeder; seed_everything is timed against bare reseeds
 
 if TYPE_CHECKING:
     from .evidence.comparisons import compare

@@ -19,7 +19,7 @@ from .errors import describe_error
 from .import_hook import PostImportFinder
 from .modes import PerCellMode, normalize_deterministic, normalize_per_cell, normalize_workers
 from .report import SeedReport
-from .seeds import MAX_SEED, derive_seed, validate_seed
+from .seeds import derive_seed, validate_seed
 from .source_list import SourceList
 from .sources import DeterministicMode, RandomSource
 
@@ -78,6 +78,9 @@ class Seeder:
         return self._sources.loaded()
 
     def _ensure_import_hook(self) -> None:
+        hook = self._import_hook
+        if hook is not None and sys.meta_path and sys.meta_path[0] is hook:
+            return  # already first on the meta path: the answer to nearly every seed_everything
         if self._import_hook is None:
             watched = self._sources.watched_modules() | {NUMPY_RANDOM}
             self._import_hook = PostImportFinder(sorted(watched), self._on_import)
@@ -106,8 +109,7 @@ class Seeder:
     def seed_everything(
         self, seed: object, *, deterministic: object = None, workers: object = None, origin: str = "user"
     ) -> SeedReport:
-        # The common case checked inline: seed_everything is timed against bare reseeds.
-        value = seed if type(seed) is int and 0 <= seed <= MAX_SEED else validate_seed(seed)
+        value = validate_seed(seed)
         mode = None if deterministic is None else normalize_deterministic(deterministic)
         enable_workers = None if workers is None else normalize_workers(workers)
         warnings = () if mode is None else tuple(self._set_deterministic(mode))
@@ -116,9 +118,7 @@ class Seeder:
         report = self._apply(value, warnings)
         if enable_workers is not None:
             self._set_workers(enable_workers)
-        hook = self._import_hook
-        if hook is None or sys.meta_path[0] is not hook:
-            self._ensure_import_hook()
+        self._ensure_import_hook()
         self._notify()
         return report
 

@@ -42,9 +42,7 @@ class SourceList:
     def all(self) -> list[RandomSource]:
         """Every source, adapters imported: the list itself, so appending adds a source."""
         self.load_plugins()
-        for index, slot in enumerate(self._slots):
-            if isinstance(slot, SourceDeclaration):
-                self._slots[index] = slot.create()
+        self._create(lambda declaration: True)
         return cast("list[RandomSource]", self._slots)
 
     def created(self) -> list[RandomSource]:

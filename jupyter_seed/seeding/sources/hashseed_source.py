@@ -36,23 +36,20 @@ def _read_startup_environment() -> dict[str, str]:
     return {key.decode(errors="replace"): value.decode(errors="replace") for key, value in pairs}
 
 
-def _raw_reader(name: str) -> Callable[[], object]:
-    """``os.environ.get(name)`` in a form that compares with :func:`_raw_value`, fast.
+def _raw_environment(name: str) -> tuple[Callable[[], object], Callable[[str], object]]:
+    """A fast ``os.environ.get(name)``, and how to encode a text to compare with what it returns.
 
     The per-cell hook reads the variable on every reseed; the public mapping
     encodes the key and decodes the value each time (~0.5 µs, a tenth of a
-    reseed's own work), while its underlying dict answers in ~50 ns.
+    reseed's own work), while its underlying dict answers in ~50 ns. Decided
+    once, for both halves, so a reading and an encoded text always compare.
     """
-    data, encode_key = getattr(os.environ, "_data", None), getattr(os.environ, "encodekey", None)
-    if isinstance(data, dict) and callable(encode_key):
+    data = getattr(os.environ, "_data", None)
+    encode_key, encode_value = getattr(os.environ, "encodekey", None), getattr(os.environ, "encodevalue", None)
+    if isinstance(data, dict) and callable(encode_key) and callable(encode_value):
         key = encode_key(name)
-        return lambda: data.get(key)
-    return lambda: os.environ.get(name)
-
-
-def _raw_value(text: str) -> object:
-    encode_value = getattr(os.environ, "encodevalue", None)
-    return encode_value(text) if isinstance(getattr(os.environ, "_data", None), dict) and callable(encode_value) else text
+        return (lambda: data.get(key)), encode_value
+    return (lambda: os.environ.get(name)), str
 
 
 def kernel_hashing_fixed() -> bool:
@@ -67,7 +64,7 @@ class HashSeedSource(RandomSource):
 
     def __init__(self) -> None:
         self._env = EnvironmentVariables()
-        self._read = _raw_reader(VAR)
+        self._read, self._encode = _raw_environment(VAR)
         self._texts: dict[int, tuple[str, object]] = {}
 
     def version(self) -> str | None:
@@ -78,7 +75,7 @@ class HashSeedSource(RandomSource):
         if texts is None:
             if len(self._texts) > 4096:  # derived per-cell seeds: one per cell
                 self._texts.clear()
-            texts = self._texts[seed] = (str(seed), _raw_value(str(seed)))
+            texts = self._texts[seed] = (str(seed), self._encode(str(seed)))
         if self._read() != texts[1]:
             self._env.set(VAR, texts[0])
 
