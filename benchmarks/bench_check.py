@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from jupyter_seed.evidence.notebook_check import check_notebook  # noqa: E402
-from jupyter_seed.evidence.notebook_runner import execute_runs, load_notebook, usable_cores  # noqa: E402
+from jupyter_seed.evidence.checks.notebook import check_notebook  # noqa: E402
+from jupyter_seed.evidence.checks.runner import execute_runs, load_notebook, usable_cores  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus" / "real"
 DIFFERING = "numpy_random_quickstart_unseeded.ipynb"

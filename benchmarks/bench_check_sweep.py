@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np
 import torch
 
-from jupyter_seed.evidence.notebook_check import check_notebook, execute_runs, load_notebook
-from jupyter_seed.evidence.sweeps import sweep
+from jupyter_seed.evidence.checks.notebook import check_notebook, execute_runs, load_notebook
+from jupyter_seed.evidence.sweeps.sweep import sweep
 
 
 def small_training_step() -> float:

@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from jupyter_seed.evidence.comparisons import compare
+from jupyter_seed.evidence.sweeps.compare import compare
 
 WORK = {"kind": "cpu", "seconds": 0.3, "steps": 1}
 

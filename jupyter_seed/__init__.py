@@ -18,8 +18,8 @@ from .seeding.sources import RandomSource
 _seeder = get_seeder()  # the process-wide seeder; seed_everything is timed against bare reseeds
 
 if TYPE_CHECKING:
-    from .evidence.comparisons import compare
-    from .evidence.sweeps import sweep
+    from .evidence.sweeps.compare import compare
+    from .evidence.sweeps.sweep import sweep
     from .seeding.generators import jax_key, rng, torch_generator
     from .seeding.workers import worker_init_fn
 
@@ -106,8 +106,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 # Imported on first use: loading the extension needs none of them.
 _LAZY = {
-    "sweep": ".evidence.sweeps",
-    "compare": ".evidence.comparisons",
+    "sweep": ".evidence.sweeps.sweep",
+    "compare": ".evidence.sweeps.compare",
     "rng": ".seeding.generators",
     "jax_key": ".seeding.generators",
     "torch_generator": ".seeding.generators",

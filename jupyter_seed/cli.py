@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ._version import __version__
-from .evidence.text_rules import VOLATILE_PATTERNS
+from .evidence.outputs.text_rules import VOLATILE_PATTERNS
 from .evidence.harness import MAX_RUNS
-from .evidence.notebook_check import DEFAULT_SEED, EXIT_INTERRUPTED, EXIT_NOT_RUN, MODES
+from .evidence.checks.notebook import DEFAULT_SEED, EXIT_INTERRUPTED, EXIT_NOT_RUN, MODES
 from .seeding.errors import one_line, short_text
 from .seeding.seeds import parse_seed_text
 
@@ -141,7 +141,7 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .evidence.notebook_check import NotebookCheckError, check_notebook
+    from .evidence.checks.notebook import NotebookCheckError, check_notebook
 
     try:
         report = check_notebook(

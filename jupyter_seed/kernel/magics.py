@@ -177,7 +177,7 @@ class SeedMagics(Magics):
             return run_cell_body(self.shell, cell)
 
     def _check(self, cell: str, seed: int | None, runs: int, *, quiet: bool) -> Any:
-        from ..evidence.cell_check import check_cell
+        from ..evidence.checks.cell import check_cell
         from ..evidence.harness import validate_runs
         from ..seeding.errors import describe_error
 
@@ -198,7 +198,7 @@ class SeedMagics(Magics):
         return last.value
 
     def _sweep(self, args: Any, cell: str) -> Any:
-        from ..evidence.sweeps import parse_seeds, sweep_cell
+        from ..evidence.sweeps.sweep import parse_seeds, sweep_cell
 
         for name in ("check", "random"):
             if getattr(args, name):
@@ -211,7 +211,7 @@ class SeedMagics(Magics):
             seeds = parse_seeds(args.sweep)
         except ValueError as error:
             raise UsageError(str(error)) from None
-        from ..evidence.sweep_store import StoreError, load_sweep, shelf
+        from ..evidence.sweeps.store import StoreError, load_sweep, shelf
         from ..seeding.errors import describe_error, short_text
 
         for name in (args.save, args.compare):
@@ -250,7 +250,7 @@ class SeedMagics(Magics):
             saved[args.save] = result
         if baseline is None:
             return result
-        from ..evidence.comparisons import ComparisonResult
+        from ..evidence.sweeps.compare import ComparisonResult
 
         return ComparisonResult(
             {args.compare: baseline, args.save or "this cell": result},

@@ -10,8 +10,8 @@ from .sweep_view import figure_png
 
 # A view reads a result by its attributes and imports nothing from evidence/, which calls it:
 # the names below only document what each function takes.
-ComparisonResult = Any  # evidence.comparisons.ComparisonResult
-PairedComparison = Any  # evidence.comparisons.PairedComparison
+ComparisonResult = Any  # evidence.sweeps.compare.ComparisonResult
+PairedComparison = Any  # evidence.sweeps.compare.PairedComparison
 
 
 def headline(result: ComparisonResult) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 # A view reads a result by its attributes and imports nothing from evidence/, which calls it:
 # the names below only document what each function takes.
-NotebookReport = Any  # evidence.notebook_check.NotebookReport
+NotebookReport = Any  # evidence.checks.notebook.NotebookReport
 Format = str  # "text", "json" or "markdown"
 
 

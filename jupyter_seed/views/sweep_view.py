@@ -11,8 +11,8 @@ from typing import Any
 
 # A view reads a result by its attributes and imports nothing from evidence/, which calls it:
 # the names below only document what each function takes.
-MetricSummary = Any  # evidence.sweep_result.MetricSummary
-SweepResult = Any  # evidence.sweep_result.SweepResult
+MetricSummary = Any  # evidence.sweeps.result.MetricSummary
+SweepResult = Any  # evidence.sweeps.result.SweepResult
 
 FAILED_SHOWN = 10
 PER_SEED_ROWS = 1000

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from jupyter_seed.evidence.cell_check import analyze_cell
+from jupyter_seed.evidence.checks.cell import analyze_cell
 
 
 @pytest.fixture(autouse=True)
@@ -240,7 +240,7 @@ def test_keras_snapshot_imports_no_framework_and_reports_in_one_line() -> None:
 def test_check_and_sweep_in_a_real_kernel_show_one_run_of_outputs(tmp_path: Any) -> None:
     nbformat = pytest.importorskip("nbformat")
     pytest.importorskip("nbclient")
-    from jupyter_seed.evidence.notebook_check import execute_runs
+    from jupyter_seed.evidence.checks.notebook import execute_runs
 
     notebook = nbformat.v4.new_notebook()
     for source in (

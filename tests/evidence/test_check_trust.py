@@ -16,8 +16,8 @@ nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbclient")
 
 from jupyter_seed.cli import main
-from jupyter_seed.evidence.notebook_check import check_notebook
-from jupyter_seed.evidence.notebook_runner import kernel_env
+from jupyter_seed.evidence.checks.notebook import check_notebook
+from jupyter_seed.evidence.checks.runner import kernel_env
 
 pytestmark = pytest.mark.kernel
 
@@ -93,14 +93,14 @@ def test_a_cell_error_with_newlines_is_reported_in_one_line(
 def test_kernels_do_not_inherit_pytest_current_test(tmp_path: Path) -> None:
     assert "PYTEST_CURRENT_TEST" in os.environ and "PYTEST_CURRENT_TEST" not in kernel_env()
     path = write_notebook(tmp_path / "env.ipynb", "import os\nprint('PYTEST_CURRENT_TEST' in os.environ)")
-    from jupyter_seed.evidence.notebook_runner import execute_runs, load_notebook
+    from jupyter_seed.evidence.checks.runner import execute_runs, load_notebook
 
     (executed,) = execute_runs(load_notebook(path), runs=1, seed=0, per_cell=None, cwd=str(tmp_path))
     assert executed.cells[1].outputs[0]["text"].strip() == "False"
 
 
 def test_parallel_kernels_share_the_cores(tmp_path: Path) -> None:
-    from jupyter_seed.evidence.notebook_runner import threads_per_kernel, usable_cores
+    from jupyter_seed.evidence.checks.runner import threads_per_kernel, usable_cores
 
     assert threads_per_kernel(1) is None
     env = kernel_env(threads_per_kernel(2))
@@ -148,8 +148,8 @@ def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env.pop("PYTEST_CURRENT_TEST", None)
     from importlib.metadata import entry_points
 
-    installed = any(e.value == "jupyter_seed.evidence.pytest_plugin" for e in entry_points(group="pytest11"))
-    load = [] if installed else ["-p", "jupyter_seed.evidence.pytest_plugin"]
+    installed = any(e.value == "jupyter_seed.pytest_plugin" for e in entry_points(group="pytest11"))
+    load = [] if installed else ["-p", "jupyter_seed.pytest_plugin"]
     return subprocess.run(
         [sys.executable, "-m", "pytest", *load, "-p", "no:cacheprovider", "-q", *args],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=280, check=False,

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("nbclient")
 
-from jupyter_seed.evidence.notebook_check import check_notebook, load_notebook
+from jupyter_seed.evidence.checks.notebook import check_notebook, load_notebook
 
 pytestmark = pytest.mark.kernel
 

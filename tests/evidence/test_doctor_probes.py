@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from jupyter_seed.evidence.doctor_probes import Probes
+from jupyter_seed.evidence.checks.probes import Probes
 
 
 def test_probes_record_cell_calls_replace_them_and_restore_everything(shell: Any, tmp_path: Path) -> None:
@@ -55,4 +55,4 @@ def test_probes_ignore_calls_that_are_not_the_users(shell: Any, tmp_path: Path) 
     finally:
         probes.uninstall()
     assert first != second and probes.events() == []
-    assert "jupyter_seed.evidence.doctor_probes" in sys.modules
+    assert "jupyter_seed.evidence.checks.probes" in sys.modules

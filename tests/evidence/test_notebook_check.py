@@ -15,7 +15,7 @@ nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbclient")
 
 from jupyter_seed.cli import main
-from jupyter_seed.evidence.notebook_check import NotebookCheckError, check_notebook, load_notebook
+from jupyter_seed.evidence.checks.notebook import NotebookCheckError, check_notebook, load_notebook
 from jupyter_seed.seeding.seeds import derive_seed
 
 pytestmark = pytest.mark.kernel
@@ -153,7 +153,7 @@ def test_derived_mode_uses_cell_ids_and_ignore_rules(tmp_path: Path) -> None:
     import numpy as np
 
     notebook_run_value = float(np.random.RandomState(derive_seed(11, "draw-cell")).rand())
-    from jupyter_seed.evidence.notebook_check import execute_runs
+    from jupyter_seed.evidence.checks.notebook import execute_runs
 
     (executed,) = execute_runs(load_notebook(path), runs=1, seed=11, per_cell="derived", cwd=str(tmp_path))
     assert executed.cells[2].outputs[0]["text"].strip() == repr(notebook_run_value)
@@ -194,13 +194,13 @@ def test_missing_nbclient_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> 
 def _plugin_installed() -> bool:
     from importlib.metadata import entry_points
 
-    return any(ep.value == "jupyter_seed.evidence.pytest_plugin" for ep in entry_points(group="pytest11"))
+    return any(ep.value == "jupyter_seed.pytest_plugin" for ep in entry_points(group="pytest11"))
 
 
 def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     # From a source checkout the entry point is not registered: load the plugin by name instead.
-    load = [] if _plugin_installed() else ["-p", "jupyter_seed.evidence.pytest_plugin"]
+    load = [] if _plugin_installed() else ["-p", "jupyter_seed.pytest_plugin"]
     return subprocess.run(
         [sys.executable, "-m", "pytest", *load, "-p", "no:cacheprovider", "-q", *args],
         cwd=tmp_path,
@@ -226,7 +226,7 @@ def test_pytest_option_checks_notebooks(tmp_path: Path) -> None:
 
 def test_plugin_imports_cheaply_and_is_registered() -> None:
     code = (
-        "import sys, jupyter_seed.evidence.pytest_plugin as p; "
+        "import sys, jupyter_seed.pytest_plugin as p; "
         "print(sorted(m for m in ('nbclient', 'nbformat', 'numpy', 'IPython', 'jupyter_client') if m in sys.modules))"
     )
     out = subprocess.run(
@@ -236,12 +236,12 @@ def test_plugin_imports_cheaply_and_is_registered() -> None:
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["entry-points"]["pytest11"] == {"jupyter_seed": "jupyter_seed.evidence.pytest_plugin"}
+    assert project["entry-points"]["pytest11"] == {"jupyter_seed": "jupyter_seed.pytest_plugin"}
 
 
 def test_report_renders_in_every_format() -> None:
-    from jupyter_seed.evidence.difference import Difference
-    from jupyter_seed.evidence.notebook_check import CellReport, NotebookReport
+    from jupyter_seed.evidence.outputs.values import Difference
+    from jupyter_seed.evidence.checks.notebook import CellReport, NotebookReport
 
     report = NotebookReport(
         "nb.ipynb",

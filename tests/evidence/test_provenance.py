@@ -94,7 +94,7 @@ def test_current_environment_reads_installed_versions_without_importing() -> Non
 @pytest.mark.kernel
 def test_check_lists_environment_changes_first_among_causes(tmp_path: Path) -> None:
     nbformat = pytest.importorskip("nbformat")
-    from jupyter_seed.evidence.notebook_check import check_notebook
+    from jupyter_seed.evidence.checks.notebook import check_notebook
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nprint(os.urandom(4).hex())")])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

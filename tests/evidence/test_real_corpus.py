@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("nbclient")
 pytest.importorskip("sklearn")
 
-from jupyter_seed.evidence.notebook_check import check_notebook
+from jupyter_seed.evidence.checks.notebook import check_notebook
 
 pytestmark = pytest.mark.kernel
 

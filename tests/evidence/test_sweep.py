@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import jupyter_seed
-from jupyter_seed.evidence.sweeps import SweepResult, as_metrics, parse_seeds, sweep
+from jupyter_seed.evidence.sweeps.sweep import SweepResult, as_metrics, parse_seeds, sweep
 
 SEEDS = [0, 1, 2, 3, 7, 3407]
 

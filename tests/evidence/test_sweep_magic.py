@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import jupyter_seed
-from jupyter_seed.evidence.comparisons import ComparisonResult
-from jupyter_seed.evidence.sweep_result import SweepResult
+from jupyter_seed.evidence.sweeps.compare import ComparisonResult
+from jupyter_seed.evidence.sweeps.result import SweepResult
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +66,7 @@ def test_jsonl_save_resumes_after_an_interrupt_and_compares_across_restarts(
     expected = {seed: np.random.RandomState(seed).rand() for seed in range(8)}
     assert resumed.metrics() == expected
     # A fresh kernel knows no names, but the file is there: compare against it directly.
-    from jupyter_seed.evidence import sweep_store
+    from jupyter_seed.evidence.sweeps import store as sweep_store
 
     sweep_store.shelf(shell).clear()
     result = shell.run_cell(

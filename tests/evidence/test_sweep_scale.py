@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from jupyter_seed.evidence.comparisons import ComparisonResult, compare
-from jupyter_seed.evidence.sweep_result import SweepResult
-from jupyter_seed.evidence.sweeps import sweep
+from jupyter_seed.evidence.sweeps.compare import ComparisonResult, compare
+from jupyter_seed.evidence.sweeps.result import SweepResult
+from jupyter_seed.evidence.sweeps.sweep import sweep
 
 SEEDS = list(range(8))
 
@@ -226,7 +226,7 @@ def test_interrupted_sweep_resumes_from_its_file_to_an_identical_table(tmp_path:
 
 
 def test_resume_with_other_code_is_refused_in_one_line(tmp_path: Path) -> None:
-    from jupyter_seed.evidence.sweep_store import StoreError
+    from jupyter_seed.evidence.sweeps.store import StoreError
 
     store = tmp_path / "run.jsonl"
     sweep(baseline, [0, 1], save=store, progress=False)

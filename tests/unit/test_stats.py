@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from jupyter_seed.evidence import stats
-from jupyter_seed.evidence.comparisons import pair
-from jupyter_seed.evidence.sweep_engine import SeedRun
-from jupyter_seed.evidence.sweep_result import SweepResult
+from jupyter_seed.evidence.sweeps import stats
+from jupyter_seed.evidence.sweeps.compare import pair
+from jupyter_seed.evidence.sweeps.engine import SeedRun
+from jupyter_seed.evidence.sweeps.result import SweepResult
 
 scipy_stats = pytest.importorskip("scipy.stats")
 

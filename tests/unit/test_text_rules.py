@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_seed.evidence.output_difference import outputs_difference
-from jupyter_seed.evidence.text_rules import terminal_text, volatile_rules
+from jupyter_seed.evidence.outputs.mimebundle import outputs_difference
+from jupyter_seed.evidence.outputs.text_rules import terminal_text, volatile_rules
 
 
 def stream(text: str, name: str = "stdout") -> dict[str, object]:

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .doctor_probes import LOG_DIRECTORY_VARIABLE, setup_code
-from .notebook_runner import THREAD_VARIABLES, NotebookCheckError, code_cells
+from .probes import LOG_DIRECTORY_VARIABLE, setup_code
+from .runner import THREAD_VARIABLES, NotebookCheckError, code_cells
 
 CLOCK_FIX = "a clock value in an output: leave it out, --ignore it, or tag the cell jupyter-seed-skip"
 # kind → the fix to offer; keys ending in "." match by prefix.

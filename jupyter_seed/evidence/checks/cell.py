@@ -2,7 +2,7 @@
 
 Each run's stdout, displayed data, new matplotlib figures, last expression value
 and the values of the names the cell assigns are recorded and compared with the
-first run exactly (:mod:`jupyter_seed.evidence.difference`). Before every run after the first,
+first run exactly (:mod:`jupyter_seed.evidence.outputs.values`). Before every run after the first,
 the names the cell touches are put back as they were before the check (one
 ``copy.deepcopy`` of all of them together, so shared references stay shared): a
 cell that builds on its own previous run (``x += 1``, training a model in place)
@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .cell_doctor import diagnose_cell
-from .cell_names import analyze_cell
-from .harness import NamespaceSnapshot, RunRecord, run_once, validate_runs
-from .difference import Difference, first_difference, short_repr
-from .output_difference import mimebundle_difference, text_difference
-from .text_rules import ADDRESS_RULES, normalize_text
-from ..seeding.seeder import Seeder
+from ..cell_names import analyze_cell
+from ..harness import NamespaceSnapshot, RunRecord, run_once, validate_runs
+from ..outputs.values import Difference, first_difference, short_repr
+from ..outputs.mimebundle import mimebundle_difference, text_difference
+from ..outputs.text_rules import ADDRESS_RULES, normalize_text
+from ...seeding.seeder import Seeder
 
 Verdict = Literal["reproducible", "stateful", "nondeterministic", "failed"]
 

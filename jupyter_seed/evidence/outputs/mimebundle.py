@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from .difference import Difference, array_difference, first_difference, short_repr
+from .values import Difference, array_difference, first_difference, short_repr
 from .text_rules import Rules, normalize_text, terminal_text
 
 def text_difference(first: str, second: str, where: str) -> Difference | None:

@@ -50,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Validate the options once, as the CLI does: one usage error at start-up, not one per notebook."""
     if not config.getoption("jupyter_seed_check", False):
         return
-    from ..cli import build_parser
+    from .cli import build_parser
 
     option = config.getoption
     argv = ["check", "notebook.ipynb", "--seed", str(option("jupyter_seed_seed"))]
@@ -64,8 +64,8 @@ def pytest_configure(config: pytest.Config) -> None:
         argv += ["--ignore", pattern]
     try:
         args = _parse_quietly(build_parser(), argv)
-        from .notebook_check import resolve_mode
-        from .text_rules import volatile_rules
+        from .evidence.checks.notebook import resolve_mode
+        from .evidence.outputs.text_rules import volatile_rules
 
         resolve_mode(args.mode, args.per_cell)
         volatile_rules(args.ignore)
@@ -118,7 +118,7 @@ class NotReproducible(Exception):
 
 class NotebookItem(pytest.Item):
     def runtest(self) -> None:
-        from .notebook_check import NotebookCheckError, check_notebook
+        from .evidence.checks.notebook import NotebookCheckError, check_notebook
 
         try:
             report = check_notebook(self.path, **self.config.stash[_CHECK_OPTIONS])

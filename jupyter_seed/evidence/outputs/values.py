@@ -1,7 +1,7 @@
 """Exact comparison of values from repeated runs, naming the first difference.
 
 Pure logic, no IPython: the cell check compares Python objects (arrays, tensors,
-containers, plain objects); :mod:`.output_difference` compares nbformat outputs. No
+containers, plain objects); :mod:`.mimebundle` compares nbformat outputs. No
 framework is imported here; a tensor is recognised by its type's module, so a
 comparison never loads torch or TensorFlow into a kernel that did not have them.
 """

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .sweep_engine import SeedRun
+from .engine import SeedRun
 
 FORMAT = 1
 ENVIRONMENT_PACKAGES = ("numpy", "torch", "tensorflow", "keras", "jax", "scikit-learn", "jupyter-seed")
@@ -196,7 +196,7 @@ class SweepStore:
 # ------------------------------------------------------------ named sweeps
 def load_sweep(path: str | os.PathLike[str], variant: str | None = None, **options: Any) -> Any:
     """The saved runs of one variant (the file's only one when ``variant`` is omitted) as a ``SweepResult``."""
-    from .sweep_result import SweepResult
+    from .result import SweepResult
 
     store = SweepStore(path)
     if not store.runs:

@@ -2,8 +2,8 @@
 
 ``sweep(fn, seeds, executor=...)`` hands one task per seed to any
 ``concurrent.futures.Executor`` (a process pool, Dask's ``Client.get_executor()``,
-ipyparallel's ``view.executor``) through :mod:`.sweep_engine`; ``save="run.jsonl"``
-records each seed as it finishes and resumes from it (:mod:`.sweep_store`). Heavy
+ipyparallel's ``view.executor``) through :mod:`.engine`; ``save="run.jsonl"``
+records each seed as it finishes and resumes from it (:mod:`.store`). Heavy
 packages (tqdm, matplotlib, pandas, cloudpickle, scipy) are imported only when used.
 """
 
@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..seeding.errors import describe_error
-from ..seeding.seeds import MAX_SEED, validate_seed
+from ...seeding.errors import describe_error
+from ...seeding.seeds import MAX_SEED, validate_seed
 from . import stats
-from .sweep_engine import (
+from .engine import (
     SCALAR_METRIC,
     SeedRun,
     Task,
@@ -27,12 +27,12 @@ from .sweep_engine import (
     progress_bar,
     run_seed,
 )
-from .sweep_result import MetricSummary, SweepResult
+from .result import MetricSummary, SweepResult
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-    from .sweep_store import SweepStore
+    from .store import SweepStore
 
 __all__ = [
     "MAX_SWEEP_SEEDS",
@@ -168,7 +168,7 @@ def open_store(
     """The store behind ``save=``, bound to each variant's code (a function, or a cell's source)."""
     if save is None:
         return None
-    from .sweep_store import SweepStore, code_identity, text_identity
+    from .store import SweepStore, code_identity, text_identity
 
     store = SweepStore(save)
     identities = {
@@ -210,8 +210,8 @@ def sweep_cell(
     the summary is. ``save``: as for :func:`sweep`, the cell's source is the code.
     ``rank_seed``: a seed whose rank the summary reports (the magic passes the kernel's seed).
     """
-    from .cell_names import analyze_cell
-    from .harness import NamespaceSnapshot, run_once
+    from ..cell_names import analyze_cell
+    from ..harness import NamespaceSnapshot, run_once
 
     source = shell.transform_cell(cell)
     names = analyze_cell(source)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..seeding.errors import describe_error
+from ...seeding.errors import describe_error
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
@@ -79,7 +79,7 @@ def run_seed(fn: Callable[..., Any], seed: int, pass_seed: bool, deterministic: 
 
     Module-level so every executor can ship it; it runs wherever the task lands.
     """
-    from ..seeding.seeder import get_seeder
+    from ...seeding.seeder import get_seeder
 
     seeder = get_seeder()
     start = time.perf_counter()
@@ -184,7 +184,7 @@ def execute_saving(
     tasks: list[Task], *, executor: Executor | None, store: Any, progress: bool, already_done: int
 ) -> Outcome:
     """:func:`execute` under the kernel's deterministic mode, saving each result to ``store`` (or None)."""
-    from ..seeding.seeder import get_seeder
+    from ...seeding.seeder import get_seeder
 
     return execute(
         tasks,

@@ -1,7 +1,7 @@
 """The doctor for ``%%seed --check``: why does this cell differ between two runs in this kernel?
 
 Runs only when the check found a difference and the cell is not stateful. One
-diagnostic run with the probes of :mod:`.doctor_probes` recording (what unseeded
+diagnostic run with the probes of :mod:`.probes` recording (what unseeded
 generator, OS-entropy or clock call the cell makes, at which line), then two runs
 with those calls made deterministic: if the two agree, the recorded calls are
 confirmed as the cause. Every diagnostic run starts from the check's snapshot and is
@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .doctor import Cause, fix_for
-from .doctor_probes import Probes
-from .harness import NamespaceSnapshot, RunRecord, run_once
+from .probes import Probes
+from ..harness import NamespaceSnapshot, RunRecord, run_once
 
 
 def diagnose_cell(

@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from ..seeding.errors import describe_error, short_text
+from ...seeding.errors import describe_error, short_text
 
 SETUP_CELL_ID = "jupyter-seed-check-setup"
 

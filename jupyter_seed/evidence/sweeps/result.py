@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import stats
-from .sweep_engine import SeedRun
+from .engine import SeedRun
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ class SweepResult:
 
     def plot(self, metric: str | None = None, *, bins: int | None = None) -> Any:
         """A histogram of one metric over the seeds (a matplotlib ``Figure``), after Picard (2021)."""
-        from ..views.sweep_view import histogram
+        from ...views.sweep_view import histogram
 
         return histogram(self, self.metric_name(metric), bins=bins)
 
@@ -217,7 +217,7 @@ class SweepResult:
         return f"<SweepResult: {len(self.runs)} seeds, {len(self.failed)} failed{stopped}>"
 
     def __str__(self) -> str:
-        from ..views.sweep_view import sweep_text
+        from ...views.sweep_view import sweep_text
 
         return sweep_text(self)
 
@@ -225,6 +225,6 @@ class SweepResult:
         printer.text(str(self))
 
     def _repr_html_(self) -> str:
-        from ..views.sweep_view import sweep_html
+        from ...views.sweep_view import sweep_html
 
         return sweep_html(self)

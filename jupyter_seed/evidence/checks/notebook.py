@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..seeding.seeds import validate_seed
-from .difference import Difference
+from ...seeding.seeds import validate_seed
+from ..outputs.values import Difference
 from .doctor import Cause
-from .output_difference import outputs_difference
-from .text_rules import volatile_rules
-from .harness import validate_runs
-from .notebook_runner import NotebookCheckError, code_cells, execute_runs, load_notebook
+from ..outputs.mimebundle import outputs_difference
+from ..outputs.text_rules import volatile_rules
+from ..harness import validate_runs
+from .runner import NotebookCheckError, code_cells, execute_runs, load_notebook
 
 EXIT_REPRODUCIBLE = 0
 EXIT_DIFFERENT = 1
@@ -109,7 +109,7 @@ class NotebookReport:
         return f"{len(self.differing)} of {len(self.cells)} code cells differ"
 
     def render(self, format: Format) -> str:
-        from ..views.notebook_report import render
+        from ...views.notebook_report import render
 
         return render(self, format)
 
@@ -188,7 +188,7 @@ def check_notebook(
 
 def _environment_first(report: NotebookReport, notebook: Any) -> None:
     """Put what changed since the notebook recorded its environment first among the causes."""
-    from ..seeding.provenance import environment_changes
+    from ...seeding.provenance import environment_changes
     from .doctor import Cause
 
     changes = environment_changes(notebook.get("metadata", {}))

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import stats
-from .sweep_engine import SeedRun, Task, check_executor, execute_saving
-from .sweep_result import SweepResult
-from .sweeps import open_store, parse_seeds
+from .engine import SeedRun, Task, check_executor, execute_saving
+from .result import SweepResult
+from .sweep import open_store, parse_seeds
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -253,7 +253,7 @@ class ComparisonResult:
 
     def plot(self, variant: str | None = None, metric: str | None = None) -> Any:
         """Paired differences per seed, and both distributions as ECDFs (a matplotlib ``Figure``)."""
-        from ..views.comparison_view import comparison_figure
+        from ...views.comparison_view import comparison_figure
 
         return comparison_figure(self.comparison(variant, metric))
 
@@ -261,7 +261,7 @@ class ComparisonResult:
         return f"<ComparisonResult: {', '.join(self.variants)}; {len(self.comparisons)} comparisons>"
 
     def __str__(self) -> str:
-        from ..views.comparison_view import comparison_text
+        from ...views.comparison_view import comparison_text
 
         return comparison_text(self)
 
@@ -269,7 +269,7 @@ class ComparisonResult:
         printer.text(str(self))
 
     def _repr_html_(self) -> str:
-        from ..views.comparison_view import comparison_html
+        from ...views.comparison_view import comparison_html
 
         return comparison_html(self)
 

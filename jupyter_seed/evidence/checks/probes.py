@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ..seeding.import_hook import PostImportFinder
+from ...seeding.import_hook import PostImportFinder
 
 LOG_DIRECTORY_VARIABLE = "JUPYTER_SEED_DOCTOR_LOG_DIR"
 _CELL_FILE = re.compile(r"ipykernel_\d+[/\\]\d+\.py$|^<ipython-input-")
@@ -272,7 +272,7 @@ class Probes:
 def setup_code(replace: bool) -> str:
     """The lines a diagnostic run's setup cell adds: the probes, logging under the kernel's pid."""
     return (
-        "from jupyter_seed.evidence.doctor_probes import start_probes as _jupyter_seed_probes\n"
+        "from jupyter_seed.evidence.checks.probes import start_probes as _jupyter_seed_probes\n"
         f"_jupyter_seed_probes(get_ipython(), replace={replace!r})\ndel _jupyter_seed_probes"
     )
 
