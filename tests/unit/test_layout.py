@@ -142,3 +142,50 @@ def test_importing_every_core_module_loads_no_kernel_package() -> None:
 def test_no_module_over_400_lines() -> None:
     long = {name: count for name, path in MODULES.items() if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+FRONT_DOORS = ("jupyter_seed.cli", "jupyter_seed.pytest_plugin")
+
+
+def offending_imports(graph: dict[str, set[str]], source: str, forbidden: tuple[str, ...]) -> list[str]:
+    """Every import from a module in package ``source`` into one of ``forbidden`` (names or packages)."""
+    def inside(name: str, package: str) -> bool:
+        return name == package or name.startswith(package + ".")
+
+    return sorted(
+        f"{name} -> {target}"
+        for name, targets in graph.items()
+        if inside(name, source)
+        for target in targets
+        if any(inside(target, bad) for bad in forbidden)
+    )
+
+
+def test_the_rule_finder_sees_an_offending_import() -> None:
+    graph = {"p.a.x": {"p.b.y"}, "p.b.y": set(), "p.c": {"p.a.x"}}
+    assert offending_imports(graph, "p.a", ("p.b",)) == ["p.a.x -> p.b.y"]
+    assert offending_imports(graph, "p.b", ("p.a",)) == [] and offending_imports(graph, "p.c", ("p.a",)) == ["p.c -> p.a.x"]
+
+
+def test_checks_and_sweeps_never_import_each_other() -> None:
+    graph = import_graph()
+    checks, sweeps = "jupyter_seed.evidence.checks", "jupyter_seed.evidence.sweeps"
+    assert offending_imports(graph, checks, (sweeps,)) + offending_imports(graph, sweeps, (checks,)) == []
+
+
+def test_nothing_below_the_front_doors_imports_them() -> None:
+    graph = import_graph()
+    below = [name for name in graph if name not in FRONT_DOORS and name != "jupyter_seed"]
+    offenders = [line for name in below for line in offending_imports({name: graph[name]}, name, FRONT_DOORS)]
+    assert offenders == []
+
+
+def test_seeding_imports_neither_ipython_nor_evidence() -> None:
+    graph = {name: imported_modules(name, path) for name, path in MODULES.items()}
+    assert offending_imports(graph, "jupyter_seed.seeding", ("IPython", "jupyter_seed.evidence")) == []
+
+
+def test_the_timeout_setting_is_honoured(pytestconfig: object) -> None:
+    # pyproject's `timeout` only means something when pytest-timeout is loaded; without it the
+    # setting is silently ignored and a hung kernel test hangs CI.
+    assert pytestconfig.pluginmanager.hasplugin("timeout")  # type: ignore[attr-defined]
