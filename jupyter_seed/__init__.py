@@ -11,20 +11,26 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .seeding.error_root import JupyterSeedError
+from .seeding.process_settings import normalize_processes
+from .seeding.processes import follow as _follow_processes
 from .seeding.seeder import SeedReport, get_seeder
 from .seeding.seeds import MAX_SEED, derive_seed
 from .seeding.sources import RandomSource
 
 _seeder = get_seeder()  # the process-wide seeder; seed_everything is timed against bare reseeds
+_follow_processes(_seeder)  # pools, executors, joblib and spawned ranks follow its seed
 
 if TYPE_CHECKING:
     from .evidence.sweeps.compare import compare
     from .evidence.sweeps.sweep import sweep
     from .seeding.generators import jax_key, rng, torch_generator
+    from .seeding.task_seed import task_seed
     from .seeding.workers import worker_init_fn
 
 __all__ = [
     "MAX_SEED",
+    "JupyterSeedError",
     "RandomSource",
     "SeedReport",
     "__version__",
@@ -39,6 +45,7 @@ __all__ = [
     "seeded",
     "state",
     "sweep",
+    "task_seed",
     "torch_generator",
     "unload_ipython_extension",
     "worker_init_fn",
@@ -46,7 +53,11 @@ __all__ = [
 
 
 def seed_everything(
-    seed: int, *, deterministic: bool | str | None = None, workers: bool | None = None
+    seed: int,
+    *,
+    deterministic: bool | str | None = None,
+    workers: bool | None = None,
+    processes: bool | None = None,
 ) -> SeedReport:
     """Seed every loaded random source with ``seed`` (an int in ``[0, 2**32-1]``).
 
@@ -56,10 +67,18 @@ def seed_everything(
     what cannot take effect is listed in the report's ``warnings``. ``workers``:
     ``True`` gives every DataLoader created afterwards without its own
     ``worker_init_fn``/``generator`` ours, ``False`` stops, ``None`` leaves it alone.
+    ``processes`` (on unless turned off): tasks of ``multiprocessing.Pool``,
+    ``ProcessPoolExecutor`` and ``joblib.Parallel`` start seeded from
+    :func:`task_seed` ``(submission, index)``, ranks of ``torch.multiprocessing.spawn``
+    and launched interpreters from ``task_seed("rank", rank)``; ``False`` stops.
     """
-    if deterministic is None and workers is None:
+    if deterministic is None and workers is None and processes is None:
         return _seeder.seed_everything(seed)  # keyword arguments cost ~0.2 µs: most calls have none
-    return _seeder.seed_everything(seed, deterministic=deterministic, workers=workers)
+    enable = None if processes is None else normalize_processes(processes)  # refused before any change
+    report = _seeder.seed_everything(seed, deterministic=deterministic, workers=workers)
+    if enable is not None:
+        _seeder.set_processes(enable)
+    return report
 
 
 def save_state(path: str | os.PathLike[str]) -> list[str]:
@@ -90,13 +109,14 @@ def seeded(seed: int) -> AbstractContextManager[SeedReport]:
 
 
 def state() -> dict[str, Any]:
-    """A JSON-serialisable snapshot of the seeding state (see docs/ARCHITECTURE.md).
+    """A JSON-serialisable snapshot of the seeding state and its risks (see docs/ARCHITECTURE.md).
 
-    ``protocol`` names the toolbar protocol version the snapshot fits.
+    The same dict the toolbar receives and ``%seed`` shows: it fits ``definitions/state``
+    of ``jupyter_seed/kernel/protocol.schema.json``; ``protocol`` names the version.
     """
-    from .kernel.protocol import PROTOCOL_VERSION  # the contract lives with the comm
+    from .kernel.state_contract import build_state  # the contract lives with the comm
 
-    return {"protocol": PROTOCOL_VERSION, **get_seeder().state()}
+    return build_state(get_seeder())
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -112,6 +132,7 @@ _LAZY = {
     "jax_key": ".seeding.generators",
     "torch_generator": ".seeding.generators",
     "worker_init_fn": ".seeding.workers",
+    "task_seed": ".seeding.task_seed",
 }
 
 

@@ -8,18 +8,24 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ._version import __version__
+from .evidence.checks.notebook import EXIT_INTERRUPTED, EXIT_NOT_RUN
+from .evidence.checks.runner import DEFAULT_CELL_TIMEOUT
+from .evidence.options import (
+    CHECK_MODES,
+    CHECK_PER_CELL_MODES,
+    DEFAULT_RUNS,
+    DEFAULT_SEED,
+    MAX_RUNS,
+    OptionError,
+    check_options,
+    parse_seed,
+)
 from .evidence.outputs.text_rules import VOLATILE_PATTERNS
-from .evidence.harness import MAX_RUNS
-from .evidence.checks.notebook import DEFAULT_SEED, EXIT_INTERRUPTED, EXIT_NOT_RUN, MODES
-from .seeding.errors import one_line, short_text
-from .seeding.seeds import parse_seed_text
+from .seeding.messages import one_line
 
-
-def _seed(text: str) -> int:
-    try:
-        return parse_seed_text(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+# Option values are read as text and checked by jupyter_seed.evidence.options, never by an
+# argparse ``type``: the pytest plugin checks its options with the same functions, so a
+# mistake gets the same message at both doors.
 
 
 class _OneLineErrors(argparse.ArgumentParser):
@@ -42,10 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kernelspec.add_argument("--name", default="python3-seeded", help="kernelspec name (default: %(default)s)")
     kernelspec.add_argument("--display-name", help="name shown in the launcher")
-    kernelspec.add_argument(
-        "--hash-seed", type=_seed, default=0, help="PYTHONHASHSEED for the kernel (default: %(default)s)"
-    )
-    kernelspec.add_argument("--seed", type=_seed, help="also run `%%seed SEED` when the kernel starts")
+    kernelspec.add_argument("--hash-seed", default="0", help="PYTHONHASHSEED for the kernel (default: %(default)s)")
+    kernelspec.add_argument("--seed", help="also run `%%seed SEED` when the kernel starts")
     kernelspec.add_argument(
         "--no-autoload", action="store_true", help="do not load the extension when the kernel starts"
     )
@@ -60,27 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _runs_type(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if not 2 <= value <= MAX_RUNS:
-        raise argparse.ArgumentTypeError(f"must be from 2 to {MAX_RUNS}, got {value}")
-    return value
-
-
-def _timeout_type(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        got = short_text(repr(text))
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {got}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
 def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     rules = "; ".join(f"{pattern!s} -> {replacement}" for pattern, replacement in VOLATILE_PATTERNS)
     parser.description = (
@@ -91,26 +74,26 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     parser.add_argument("notebook", help="the .ipynb file")
     parser.add_argument(
         "--mode",
-        choices=MODES,
+        metavar="{" + ",".join(CHECK_MODES) + "}",
         default=None,
         help="asis: the notebook as it is, no seed added; once: `%%seed SEED` at the start; "
         "per-cell: `%%seed SEED --per-cell` (default: once, or per-cell when --per-cell is given)",
     )
-    parser.add_argument(
-        "--seed", type=_seed, default=DEFAULT_SEED, help="seed for %%seed (default: %(default)s)"
-    )
+    parser.add_argument("--seed", default=None, help=f"seed for %%seed (default: {DEFAULT_SEED})")
     parser.add_argument(
         "--per-cell",
-        choices=("same", "derived"),
+        metavar="{" + ",".join(CHECK_PER_CELL_MODES) + "}",
         default=None,
         help="per-cell reseeding: each cell with SEED (same) or with a seed derived from SEED "
         "and the cell id (derived); implies --mode per-cell",
     )
     parser.add_argument(
-        "--runs", type=_runs_type, default=2, help="executions to compare, at least 2 (default: 2)"
+        "--runs", default=None, help=f"executions to compare, from 2 to {MAX_RUNS} (default: {DEFAULT_RUNS})"
     )
     parser.add_argument(
-        "--timeout", type=_timeout_type, default=None, help="seconds per cell (default: none)"
+        "--timeout",
+        default=f"{DEFAULT_CELL_TIMEOUT:g}",
+        help=f"seconds per cell; a cell that runs longer stops the check (default: {DEFAULT_CELL_TIMEOUT:g})",
     )
     parser.add_argument(
         "--ignore",
@@ -124,7 +107,6 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     )
     parser.add_argument(
         "--parallel",
-        type=int,
         default=None,
         metavar="N",
         help="kernels at a time (default: one per CPU core, at most --runs)",
@@ -138,23 +120,20 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     return parser
 
 
-
-
 def _check(args: argparse.Namespace) -> int:
     from .evidence.checks.notebook import NotebookCheckError, check_notebook
 
     try:
-        report = check_notebook(
-            args.notebook,
+        options = check_options(
             seed=args.seed,
-            per_cell=args.per_cell,
             runs=args.runs,
+            mode=args.mode,
+            per_cell=args.per_cell,
             timeout=args.timeout,
             ignore=args.ignore,
             parallel=args.parallel,
-            mode=args.mode,
-            doctor=not args.no_doctor,
         )
+        report = check_notebook(args.notebook, **options.arguments(), doctor=not args.no_doctor)
     except (NotebookCheckError, ValueError) as error:
         print(f"jupyter-seed check: error: {error}", file=sys.stderr)
         return EXIT_NOT_RUN
@@ -170,13 +149,15 @@ def _kernelspec(args: argparse.Namespace) -> int:
 
     from .kernel.kernelspec import install
 
+    hash_seed = parse_seed(args.hash_seed, "--hash-seed")
+    seed = None if args.seed is None else parse_seed(args.seed, "--seed")
     prefix = sys.prefix if args.sys_prefix else args.prefix
     path = install(
         name=args.name,
-        hash_seed=args.hash_seed,
+        hash_seed=hash_seed,
         display_name=args.display_name,
         autoload=not args.no_autoload,
-        seed=args.seed,
+        seed=seed,
         user=args.user,
         prefix=prefix,
     )
@@ -193,8 +174,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(handler(args))
+    except OptionError as error:
+        print(one_line(f"jupyter-seed {args.command}: error: {error}"), file=sys.stderr)
+        return 2
     except (ValueError, TypeError, OSError) as error:
-        from .seeding.errors import describe_error
+        from .seeding.messages import describe_error
 
         print(one_line(f"jupyter-seed: error: {describe_error(error)}"), file=sys.stderr)
         return 2

@@ -1,9 +1,11 @@
 """pytest plugin: ``pytest --jupyter-seed-check notebooks/`` gates CI on reproducible notebooks.
 
 Registered as a ``pytest11`` entry point, so pytest loads it in every run of every
-project that has jupyter-seed installed: it imports nothing beyond pytest at load
-and does nothing unless ``--jupyter-seed-check`` is given. Then every collected
-``*.ipynb`` becomes one test item that runs ``jupyter-seed check`` on it.
+project that has jupyter-seed installed: it imports nothing beyond pytest and the
+light options module at load and does nothing unless ``--jupyter-seed-check`` is given. Then every collected
+``*.ipynb`` becomes one test item that runs ``jupyter-seed check`` on it. The
+options are checked by :mod:`jupyter_seed.evidence.options`, as the CLI's are:
+the same mistake, the same message, with this door's flag names.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .evidence.options import CHECK_MODES, CHECK_PER_CELL_MODES, DEFAULT_RUNS, DEFAULT_SEED
+from .seeding.error_root import JupyterSeedError
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -22,18 +27,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="collect *.ipynb files; each passes when every cell reproduces across runs",
     )
-    group.addoption("--jupyter-seed-seed", default="0", metavar="N", help="seed (default: 0)")
-    group.addoption("--jupyter-seed-runs", default="2", metavar="K", help="runs to compare (default: 2)")
+    # Values stay text here: the options module checks them (pytest's own choices= would word it otherwise).
+    group.addoption("--jupyter-seed-seed", default=None, metavar="N", help=f"seed (default: {DEFAULT_SEED})")
+    group.addoption(
+        "--jupyter-seed-runs", default=None, metavar="K", help=f"runs to compare (default: {DEFAULT_RUNS})"
+    )
     group.addoption(
         "--jupyter-seed-mode",
-        choices=("asis", "once", "per-cell"),
         default=None,
+        metavar="{" + ",".join(CHECK_MODES) + "}",
         help="asis, once (default) or per-cell, as `jupyter-seed check --mode`",
     )
     group.addoption(
         "--jupyter-seed-per-cell",
-        choices=("same", "derived"),
         default=None,
+        metavar="{" + ",".join(CHECK_PER_CELL_MODES) + "}",
         help="per-cell reseeding mode; implies --jupyter-seed-mode per-cell",
     )
     group.addoption("--jupyter-seed-timeout", default=None, metavar="S", help="seconds per cell")
@@ -47,54 +55,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Validate the options once, as the CLI does: one usage error at start-up, not one per notebook."""
+    """Check the options once, as the CLI does: one usage error at start-up, not one per notebook."""
     if not config.getoption("jupyter_seed_check", False):
         return
-    from .cli import build_parser
+    from .evidence.options import OptionError, check_options
 
     option = config.getoption
-    argv = ["check", "notebook.ipynb", "--seed", str(option("jupyter_seed_seed"))]
-    argv += ["--runs", str(option("jupyter_seed_runs"))]
-    for flag, name in (("--mode", "jupyter_seed_mode"), ("--per-cell", "jupyter_seed_per_cell")):
-        if option(name) is not None:
-            argv += [flag, option(name)]
-    if option("jupyter_seed_timeout") is not None:
-        argv += ["--timeout", str(option("jupyter_seed_timeout"))]
-    for pattern in option("jupyter_seed_ignore"):
-        argv += ["--ignore", pattern]
     try:
-        args = _parse_quietly(build_parser(), argv)
-        from .evidence.checks.notebook import resolve_mode
-        from .evidence.outputs.text_rules import volatile_rules
-
-        resolve_mode(args.mode, args.per_cell)
-        volatile_rules(args.ignore)
-    except ValueError as error:
+        options = check_options(
+            seed=option("jupyter_seed_seed"),
+            runs=option("jupyter_seed_runs"),
+            mode=option("jupyter_seed_mode"),
+            per_cell=option("jupyter_seed_per_cell"),
+            timeout=option("jupyter_seed_timeout"),
+            ignore=option("jupyter_seed_ignore"),
+            prefix=OPTION_PREFIX,
+        )
+    except OptionError as error:
         raise pytest.UsageError(f"jupyter-seed: {error}") from None
-    config.stash[_CHECK_OPTIONS] = {
-        "seed": args.seed,
-        "runs": args.runs,
-        "mode": args.mode,
-        "per_cell": args.per_cell,
-        "timeout": args.timeout,
-        "ignore": args.ignore,
-    }
+    config.stash[_CHECK_OPTIONS] = options.arguments()
 
 
-def _parse_quietly(parser: Any, argv: list[str]) -> Any:
-    """Parse like the CLI, turning its one-line error into a ValueError in pytest's words."""
-    import contextlib
-    import io
-
-    errors = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(errors):
-            return parser.parse_args(argv)
-    except SystemExit:
-        message = errors.getvalue().strip().splitlines()[-1:] or ["invalid option"]
-        text = message[0].replace("jupyter-seed check: error: argument ", "")
-        raise ValueError(text.replace("--", "--jupyter-seed-", 1)) from None
-
+OPTION_PREFIX = "jupyter-seed-"
+"""This door's flags are the CLI's with this prefix: ``--runs`` is ``--jupyter-seed-runs``."""
 
 _CHECK_OPTIONS = pytest.StashKey[dict[str, Any]]()
 
@@ -109,10 +92,16 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 class NotebookFile(pytest.File):
     def collect(self) -> Any:
+        from .evidence.checks.runner import NotebookCheckError, load_notebook
+
+        try:
+            load_notebook(self.path)  # a file that is no notebook is a one-line collection error
+        except NotebookCheckError as error:
+            raise self.CollectError(f"jupyter-seed: {error}") from None
         yield NotebookItem.from_parent(self, name="reproducible")
 
 
-class NotReproducible(Exception):
+class NotReproducible(JupyterSeedError):
     """Carries the report text for the failure message."""
 
 

@@ -1,4 +1,4 @@
-// Jest runs the pure modules (protocol, model) only: no browser, no JupyterLab.
+// Jest runs the pure modules (protocol, reducer, display, requests, startup, metadata) only: no browser, no JupyterLab.
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

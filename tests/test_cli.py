@@ -183,3 +183,54 @@ def test_no_command_prints_help_and_exits_2() -> None:
     result = cli()
     assert result.returncode == 2
     assert "kernelspec" in result.stdout
+
+
+# ------------------------------------------------------- one rule, every door
+def _pytest_door(tmp_path: Path, *options: str) -> str:
+    """``pytest --jupyter-seed-check`` with ``options``: its one usage-error line."""
+    from importlib.metadata import entry_points
+
+    installed = any(e.value == "jupyter_seed.pytest_plugin" for e in entry_points(group="pytest11"))
+    load = [] if installed else ["-p", "jupyter_seed.pytest_plugin"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *load, "-p", "no:cacheprovider", "-q", "--jupyter-seed-check", *options],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage-error exit: nothing ran
+    (line,) = [line for line in done.stderr.splitlines() if line.strip()]
+    return line
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "rule"),
+    [
+        ("runs", "1", "must be an integer from 2 to 100, got 1"),
+        ("runs", "abc", "must be an integer from 2 to 100, got 'abc'"),
+        ("seed", "4294967296", "must be an integer in [0, 4294967295], got 4294967296"),
+        ("timeout", "0", "must be positive (a finite number of seconds), got 0"),
+        ("timeout", "soon", "must be a number of seconds, got 'soon'"),
+    ],
+)
+def test_the_same_mistake_gets_the_same_message_at_every_door(
+    tmp_path: Path, shell: Any, capsys: pytest.CaptureFixture[str], option: str, value: str, rule: str
+) -> None:
+    from IPython.core.error import UsageError
+
+    from jupyter_seed.cli import main
+
+    notebook = tmp_path / "test_door.ipynb"
+    notebook.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    assert main(["check", str(notebook), f"--{option}", value]) == 2
+    assert capsys.readouterr().err == f"jupyter-seed check: error: --{option} {rule}\n"
+    line = _pytest_door(tmp_path, f"--jupyter-seed-{option}", value)
+    assert line.endswith(f"jupyter-seed: --jupyter-seed-{option} {rule}"), line
+    if option == "timeout":
+        return  # %%seed --check has no timeout
+    magic_line = f"--check --runs {value}" if option == "runs" else f"--check {value}"
+    before = jupyter_seed.state()
+    with pytest.raises(UsageError) as info:
+        shell.run_cell_magic("seed", magic_line, "x = 1")
+    name = "--runs" if option == "runs" else "seed"  # the positional seed has no flag
+    assert str(info.value) == f"{name} {rule}"
+    assert jupyter_seed.state() == before

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..seeding.errors import describe_error, short_text
+from ..seeding.messages import describe_error, short_text
 
 
 def run_cell_body(shell: Any, cell: str) -> Any:
@@ -37,17 +37,6 @@ def run_cell_body(shell: Any, cell: str) -> Any:
     if last_expression is None:
         return None
     return eval(shell.compile(last_expression, filename, "eval"), shell.user_global_ns, namespace)
-
-
-# -------------------------------------------------------------------- limits
-MAX_RUNS = 100
-"""Most runs of one check: beyond that a check is a benchmark, and a typo (``--runs 3000``) costs hours."""
-
-
-def validate_runs(runs: object) -> int:
-    if isinstance(runs, bool) or not isinstance(runs, int) or not 2 <= runs <= MAX_RUNS:
-        raise ValueError(f"--runs must be an integer from 2 to {MAX_RUNS}, got {short_text(repr(runs), 40)}")
-    return runs
 
 
 # ------------------------------------------------------------------ snapshot

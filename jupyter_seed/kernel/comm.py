@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..seeding.errors import describe_error, one_line
+from ..seeding.messages import describe_error, one_line
 from ..seeding.seeder import Seeder
 from .protocol import (
     COMM_TARGET,
@@ -36,15 +36,9 @@ from .protocol import (
     Request,
     parse_request,
 )
+from .state_contract import build_state
 
-__all__ = ["COMM_TARGET", "FrontendComms", "ProtocolError", "parse_request", "state_payload"]
-
-
-def state_payload(seeder: Seeder) -> dict[str, Any]:
-    """``seeder.state()`` plus the doctor's risks: the ``state`` of protocol 1."""
-    from .risks import with_risks  # built on the first push, not at %load_ext
-
-    return with_risks({"protocol": PROTOCOL_VERSION, **seeder.state()})
+__all__ = ["COMM_TARGET", "FrontendComms", "ProtocolError", "parse_request"]
 
 
 def apply_fix(seeder: Seeder, fix: str) -> None:
@@ -61,13 +55,6 @@ def apply_fix(seeder: Seeder, fix: str) -> None:
         install(name=DEFAULT_NAME, hash_seed=0, seed=seeder.seed, user=True)
     else:
         raise ValueError(f"unknown fix {fix!r}")
-
-
-def set_workers(seeder: Seeder, enabled: bool) -> None:
-    setter = getattr(seeder, "set_workers", None)
-    if setter is None:
-        raise ValueError("DataLoader worker seeding is not available in this jupyter-seed")
-    setter(enabled)
 
 
 class FrontendComms:
@@ -223,7 +210,7 @@ class FrontendComms:
         elif kind == "apply_fix":
             apply_fix(self.seeder, request["fix"])
         elif kind == "set_workers":
-            set_workers(self.seeder, request["enabled"])
+            self.seeder.set_workers(request["enabled"])
 
     # ------------------------------------------------------------- output
     def _payload(self, answered: list[str]) -> dict[str, Any]:
@@ -242,10 +229,10 @@ class FrontendComms:
         # reading is harmless, but a dict can change size mid-iteration, so retry.
         for _ in range(3):
             try:
-                return state_payload(self.seeder)
+                return build_state(self.seeder)
             except RuntimeError:
                 continue
-        return state_payload(self.seeder)
+        return build_state(self.seeder)
 
     def push(self) -> None:
         """Send the full state to every open comm (the seeder's listener)."""

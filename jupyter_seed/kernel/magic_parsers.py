@@ -16,7 +16,9 @@ from typing import Any, NoReturn
 
 from IPython.core.error import UsageError
 
-from ..seeding.errors import one_line, short_text
+from ..seeding.messages import one_line, short_text
+from ..seeding.modes import DETERMINISTIC_MODES, PER_CELL_MODES
+from ..seeding.seeds import MAX_SEED
 
 LINE = "%seed"
 CELL = "%%seed"
@@ -26,13 +28,13 @@ MESSAGE_LIMIT = 300
 Argument = tuple[tuple[str, ...], dict[str, Any], "str | None"]
 
 LINE_ARGUMENTS: list[Argument] = [
-    (("seed",), {"nargs": "?", "help": "integer in [0, 4294967295]; reseeds every random source now"}, None),
+    (("seed",), {"nargs": "?", "help": f"integer in [0, {MAX_SEED}]; reseeds every random source now"}, None),
     (
         ("--per-cell",),
         {
             "nargs": "?",
             "const": "same",
-            "choices": ("same", "derived", "off"),
+            "choices": PER_CELL_MODES,
             "help": "reseed before every cell: 'same' (default) with the seed itself, 'derived' with "
             "sha256(seed, cell id) so each cell has its own reproducible stream; 'off' stops",
         },
@@ -48,7 +50,7 @@ LINE_ARGUMENTS: list[Argument] = [
         {
             "nargs": "?",
             "const": "strict",
-            "choices": ("strict", "warn", "off"),
+            "choices": DETERMINISTIC_MODES,
             "help": "deterministic algorithms (torch, TensorFlow, cuDNN, cuBLAS, XLA): 'strict' (default), "
             "'warn' makes torch warn instead of raise on nondeterministic ops, 'off' switches them off",
         },
@@ -92,6 +94,23 @@ LINE_ARGUMENTS: list[Argument] = [
         "workers",
     ),
     (
+        ("--processes",),
+        {
+            "dest": "processes",
+            "action": "store_const",
+            "const": True,
+            "help": "seed the tasks of multiprocessing.Pool, ProcessPoolExecutor and joblib.Parallel from "
+            "task_seed(submission, index), and spawned ranks and launched processes from their rank "
+            "(the default)",
+        },
+        "processes",
+    ),
+    (
+        ("--no-processes",),
+        {"dest": "processes", "action": "store_const", "const": False, "help": "leave other processes alone"},
+        "processes",
+    ),
+    (
         ("--save-state",),
         {"metavar": "FILE", "default": None, "help": "write every loaded generator's full state to FILE (.npz)"},
         "state_file",
@@ -117,7 +136,8 @@ CELL_ARGUMENTS: list[Argument] = [
         },
         None,
     ),
-    (("--runs",), {"type": int, "default": None, "help": "with --check: how many runs (default 2, at least 2)"}, None),
+    # --runs stays text: the magic checks it with the CLI's rule (jupyter_seed.evidence.options).
+    (("--runs",), {"default": None, "help": "with --check: how many runs (default 2)"}, None),
     (
         ("--sweep",),
         {

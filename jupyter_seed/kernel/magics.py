@@ -7,19 +7,30 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
+from ..seeding.messages import short_text
 from ..seeding.seeder import Seeder
-from ..seeding.errors import short_text
-from ..seeding.seeds import MAX_SEED, entropy_seed, parse_seed_text
+from ..seeding.seeds import entropy_seed, parse_seed_text
 from .magic_parsers import HelpShown, parse_cell, parse_line
 
 
 def _seed_argument(text: str | None) -> int | None:
+    """The positional seed: the rule and message of every door (``parse_seed_text``)."""
     if text is None:
         return None
-    if len(text.strip()) > len(str(MAX_SEED)) + 2:  # echo a short prefix, never 5,000 digits
-        raise UsageError(f"seed must be an integer in [0, {MAX_SEED}], got {short_text(text.strip(), 12)}")
     try:
         return parse_seed_text(text)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _runs_argument(text: str | None) -> int:
+    """``--runs K`` of ``%%seed --check``: the rule and message of ``jupyter-seed check --runs``."""
+    from ..evidence.options import DEFAULT_RUNS, parse_runs  # only --check reads it
+
+    if text is None:
+        return DEFAULT_RUNS
+    try:
+        return parse_runs(text)
     except ValueError as error:
         raise UsageError(str(error)) from None
 
@@ -39,6 +50,7 @@ class SeedMagics(Magics):
         %seed 3407 --per-cell  also reseed with 3407 before every cell
         %seed --per-cell derived   reseed each cell with a seed derived from (seed, cell id)
         %seed --deterministic  deterministic algorithms on (also 'warn'); --no-deterministic off
+        %seed --no-processes   stop seeding pool/executor/joblib tasks and spawned ranks (on by default)
         %seed --random         use a fresh seed from OS entropy and print it
         %seed -h               every flag of the line magic (--per-cell {same,derived,off},
                                --no-per-cell, --deterministic {strict,warn,off}, --no-deterministic,
@@ -63,14 +75,13 @@ class SeedMagics(Magics):
         if args.random and seed is not None:
             raise UsageError("give either a seed or --random, not both")
         per_cell, deterministic, patch = args.per_cell, args.deterministic, args.patch_default_rng
-        other_settings = (args.workers, args.save_state, args.load_state)
+        other_settings = (args.workers, args.save_state, args.load_state, args.processes)
         if seed is None and not args.random and per_cell is None and deterministic is None and patch is None \
-                and other_settings == (None, None, None):
+                and other_settings == (None, None, None, None):
             from ..views.status import StatusView  # deferred: html rendering is not needed at load
+            from .state_contract import build_state
 
-            from .risks import with_risks
-
-            return StatusView(with_risks(self.seeder.state()))
+            return StatusView(build_state(self.seeder))
         if per_cell not in (None, "off") and seed is None and not args.random and self.seeder.seed is None:
             raise UsageError("per-cell reseeding needs a seed: %seed N --per-cell")
 
@@ -107,12 +118,12 @@ class SeedMagics(Magics):
                 if patch
                 else "numpy.random.default_rng() restored."
             )
-        messages += self._reach_further(args)
+        messages += self._workers_checkpoint_and_provenance(args)
         if not args.quiet:
             print("\n".join(messages))
         return None
 
-    def _reach_further(self, args: Any) -> list[str]:
+    def _workers_checkpoint_and_provenance(self, args: Any) -> list[str]:
         """--workers, --load-state and --save-state, then the provenance stamp (unless --quiet)."""
         messages: list[str] = []
         if args.workers is not None:
@@ -121,6 +132,13 @@ class SeedMagics(Magics):
                 "DataLoader workers: DataLoaders created from now on get jupyter-seed's worker seeding."
                 if args.workers
                 else "DataLoader workers: left to torch again."
+            )
+        if args.processes is not None:
+            self.seeder.set_processes(args.processes)
+            messages.append(
+                "Processes: tasks of pools, executors and joblib, and spawned ranks, start seeded."
+                if args.processes
+                else "Processes: left alone (no per-task or per-rank seeding)."
             )
         if args.load_state is not None or args.save_state is not None:
             messages += self._checkpoint(args)
@@ -157,8 +175,7 @@ class SeedMagics(Magics):
         if args.save is not None or args.compare is not None:
             flag = "--save" if args.save is not None else "--compare"
             raise UsageError(f"{flag} goes with --sweep: %%seed --sweep 0:20 {flag} NAME")
-        if args.check and args.runs is not None and args.runs < 2:
-            raise UsageError(f"--runs must be at least 2, got {args.runs}")
+        runs = _runs_argument(args.runs) if args.check else None
         seed = _seed_argument(args.seed)
         if args.random:
             if seed is not None:
@@ -169,8 +186,8 @@ class SeedMagics(Magics):
             seed = self.seeder.applied_seed
             if seed is None and not args.check:  # unseeded, --check runs the cell as it is
                 raise UsageError("%%seed needs a seed, e.g. %%seed 3407")
-        if args.check:
-            return self._check(cell, seed, args.runs or 2, quiet=args.quiet)
+        if runs is not None:
+            return self._check(cell, seed, runs, quiet=args.quiet)
         with self.seeder.seeded(seed):
             from ..evidence.harness import run_cell_body  # only cell magics run cells
 
@@ -178,13 +195,8 @@ class SeedMagics(Magics):
 
     def _check(self, cell: str, seed: int | None, runs: int, *, quiet: bool) -> Any:
         from ..evidence.checks.cell import check_cell
-        from ..evidence.harness import validate_runs
-        from ..seeding.errors import describe_error
+        from ..seeding.messages import describe_error
 
-        try:
-            validate_runs(runs)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
         try:
             report, last = check_cell(self.shell, self.seeder, cell, seed, runs)
         except SyntaxError as error:
@@ -198,7 +210,8 @@ class SeedMagics(Magics):
         return last.value
 
     def _sweep(self, args: Any, cell: str) -> Any:
-        from ..evidence.sweeps.sweep import parse_seeds, sweep_cell
+        from ..evidence.sweeps.store import parse_seeds
+        from ..evidence.sweeps.sweep import sweep_cell
 
         for name in ("check", "random"):
             if getattr(args, name):
@@ -211,15 +224,15 @@ class SeedMagics(Magics):
             seeds = parse_seeds(args.sweep)
         except ValueError as error:
             raise UsageError(str(error)) from None
-        from ..evidence.sweeps.store import StoreError, load_sweep, shelf
-        from ..seeding.errors import describe_error, short_text
+        from ..evidence.sweeps.store import StoreError, load_sweep, named_sweeps
+        from ..seeding.messages import describe_error, short_text
 
         for name in (args.save, args.compare):
             if name is not None and (not name.strip() or not name.isprintable()):
                 raise UsageError(f"a sweep name must be printable text, got {short_text(repr(name))}")
         if args.save is not None and args.save == args.compare:
             raise UsageError(f"--save and --compare name the same sweep {short_text(args.save)!r}")
-        saved = shelf(self.shell)
+        saved = named_sweeps(self.shell)
         baseline = saved.get(args.compare) if args.compare is not None else None
         if args.compare is not None and baseline is None:
             if not args.compare.endswith(".jsonl"):

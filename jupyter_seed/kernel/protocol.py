@@ -13,7 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..seeding.errors import one_line, short_int
+from ..seeding.error_root import JupyterSeedError
+from ..seeding.messages import one_line, short_int
 from ..seeding.seeds import validate_seed
 from . import COMM_TARGET  # noqa: F401 - part of the protocol's names; defined where load can read it
 
@@ -41,7 +42,7 @@ REQUEST_DEFINITIONS: dict[str, str] = {
 ENVELOPE = ("protocol", "type", "id")
 
 
-class ProtocolError(ValueError):
+class ProtocolError(JupyterSeedError, ValueError):
     """A message that does not fit the schema; ``request`` and ``request_id`` when known.
 
     Its text is one line of at most ``MAX_ERROR_LENGTH`` characters, hostile text quoted.

@@ -1,4 +1,4 @@
-"""The toolbar doctor: reproducibility risks in this kernel right now, each with its fix.
+"""The risks list (status and toolbar): reproducibility risks in this kernel right now, each with its fix.
 
 Computed from the seeder's state (plus torch's TF32 switches when torch is already
 imported); it never imports a framework. A risk's ``fix`` names one of the
@@ -48,7 +48,7 @@ def _risk(risk_id: str, message: str, fix: str | None) -> Risk:
 
 
 def risks_of(state: dict[str, Any]) -> list[Risk]:
-    """The risks the status and the toolbar's doctor list, most fundamental first."""
+    """The risks the status and the toolbar list, most fundamental first."""
     risks: list[Risk] = []
     if _flags(state, "pythonhashseed").get("kernel_hash_seed") == "random":
         risks.append(
@@ -110,8 +110,3 @@ def risks_of(state: dict[str, Any]) -> list[Risk]:
             )
         )
     return risks
-
-
-def with_risks(state: dict[str, Any]) -> dict[str, Any]:
-    """``state`` (the seeder's) plus its ``risks``: what the status and the toolbar show."""
-    return {**state, "risks": risks_of(state)}

@@ -14,7 +14,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from .errors import describe_error, short_text
+from .messages import describe_error, short_text
 from .sources.base import DeterministicMode, RandomSource
 
 LINE_LIMIT = 500

@@ -1,14 +1,18 @@
 """RNG state checkpoints: every loaded source's full generator state, in a file safe to load.
 
-A checkpoint is one NumPy ``.npz`` archive, written and read without pickle:
-the generator states' arrays, plus a JSON document (stored as bytes under
-``meta``) that describes how to rebuild each state from plain values and those
-arrays, and which library versions wrote it. Loading decodes every state before
-it applies any, and puts the earlier states back if applying one fails, so a
-refused file leaves the kernel exactly as it was.
+This module owns the file format, and only that. A checkpoint is one NumPy
+``.npz`` archive, written and read without pickle: a JSON description (stored as
+bytes under ``meta``) and the arrays it names. Each source adapter writes and
+reads its own state (:meth:`RandomSource.encode_state` / ``decode_state``), so a
+new source needs nothing here.
 
-CUDA generator states are part of PyTorch's state only when CUDA is already
-initialised (touching them would initialise it).
+A file is read defensively (:mod:`.state_archive`): only a regular file of
+bounded size, only the members its description names (any other member refuses
+the file), each size checked before it is read. Loading decodes every state before it applies any
+and puts every generator back if applying one fails, so a refused file leaves
+the kernel exactly as it was. Imports a load or a save has to finish (NumPy
+imports ``numpy.random`` lazily) fire the seeder's import hook, which reseeds
+the live sources: every generator it touched is put back.
 """
 
 from __future__ import annotations
@@ -17,110 +21,33 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable
+import zipfile
+from collections.abc import Iterable
 from typing import Any
 
-from .errors import describe_error
+from .boundary import is_loaded, version_of
+from .messages import describe_error, one_line
 from .seeder import Seeder, get_seeder
+from .snapshots import restore_snapshots, take_snapshots
+from .sources.base import RandomSource
+from .sources.state_codec import ArrayReader, ArrayWriter, StateNotPortable
+from .state_archive import (
+    MAX_MEMBERS,
+    MAX_META_BYTES,
+    CheckpointError,
+    member_count,
+    members_by_name,
+    read_array,
+    read_regular_file,
+    shown_path,
+    write_replacing,
+)
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "CheckpointError", "load_state", "read_state_file", "save_state"]
 
 FORMAT = "jupyter-seed/rng-state"
 FORMAT_VERSION = 1
 META = "meta"
-
-
-class CheckpointError(ValueError):
-    """A state file that cannot be written or applied; the message is one line."""
-
-
-class _NotCapturable(Exception):
-    pass
-
-
-# ------------------------------------------------------------------ encoding
-class _Encoder:
-    """Turns a source's state into JSON nodes, moving arrays aside."""
-
-    def __init__(self) -> None:
-        self.arrays: dict[str, Any] = {}
-
-    def _store(self, array: Any) -> str:
-        key = f"a{len(self.arrays)}"
-        self.arrays[key] = array
-        return key
-
-    def encode(self, value: Any) -> Any:
-        if value is None or isinstance(value, (bool, str)):
-            return value
-        if isinstance(value, int):
-            return {"t": "int", "v": str(value)}  # JSON readers may round big ints
-        if isinstance(value, float):
-            return {"t": "float", "v": value.hex()}  # exact, NaN and infinities included
-        if isinstance(value, (tuple, list)):
-            return {"t": type(value).__name__, "v": [self.encode(item) for item in value]}
-        if isinstance(value, dict):
-            if not all(isinstance(key, str) for key in value):
-                raise _NotCapturable("a dict with non-string keys")
-            return {"t": "dict", "v": {key: self.encode(item) for key, item in value.items()}}
-        kind = type(value)
-        module = kind.__module__.partition(".")[0]
-        if module == "numpy":
-            import numpy as np
-
-            if isinstance(value, np.generic):
-                return self.encode(value.item())
-            if isinstance(value, np.ndarray) and value.dtype != object:
-                return {"t": "ndarray", "k": self._store(value.copy())}
-        if module == "torch" and kind.__name__ == "Tensor":
-            return {"t": "torch", "k": self._store(value.detach().cpu().numpy().copy())}
-        if module in ("tensorflow", "keras"):
-            return self._encode_generator(value)
-        raise _NotCapturable(f"a {kind.__module__}.{kind.__qualname__} object")
-
-    def _encode_generator(self, value: Any) -> Any:
-        name = type(value).__name__
-        if name == "Generator" and hasattr(value, "state"):  # tf.random.Generator (the global one)
-            return {"t": "tf.global_generator", "k": self._store(value.state.numpy().copy()),
-                    "alg": int(value.algorithm)}
-        if name == "SeedGenerator":  # Keras' global SeedGenerator
-            import keras
-
-            return {"t": "keras.seed_generator", "k": self._store(keras.ops.convert_to_numpy(value.state))}
-        raise _NotCapturable(f"a {type(value).__module__}.{name} object")
-
-
-def _decode(node: Any, arrays: Any) -> Any:
-    if node is None or isinstance(node, (bool, str)):
-        return node
-    if not isinstance(node, dict) or "t" not in node:
-        raise CheckpointError("corrupt state file: unexpected entry in its description")
-    kind = node["t"]
-    if kind == "int":
-        return int(node["v"])
-    if kind == "float":
-        return float.fromhex(node["v"])
-    if kind in ("tuple", "list"):
-        items = [_decode(item, arrays) for item in node["v"]]
-        return tuple(items) if kind == "tuple" else items
-    if kind == "dict":
-        return {key: _decode(item, arrays) for key, item in node["v"].items()}
-    array = arrays[node["k"]]
-    if kind == "ndarray":
-        return array
-    if kind == "torch":
-        import torch
-
-        return torch.from_numpy(array.copy())
-    if kind == "tf.global_generator":
-        import tensorflow as tf
-
-        return tf.random.Generator.from_state(array, int(node.get("alg", tf.random.Algorithm.PHILOX.value)))
-    if kind == "keras.seed_generator":
-        from keras.src.random.seed_generator import SeedGenerator
-
-        generator = SeedGenerator(seed=0)
-        generator.state.assign(array)
-        return generator
-    raise CheckpointError(f"corrupt state file: unknown entry type {str(kind)[:40]!r}")
 
 
 # ------------------------------------------------------------------- save
@@ -134,79 +61,129 @@ def save_state(path: str | os.PathLike[str], seeder: Seeder | None = None) -> li
         import numpy as np
     except ImportError:
         raise CheckpointError("RNG state files are NumPy archives: install numpy") from None
-
+    target = os.path.expanduser(os.fspath(path))
     seeder = seeder or get_seeder()
-    encoder = _Encoder()
+    # module None: process state such as PYTHONHASHSEED, not a generator.
+    candidates = [
+        source for source in seeder.sources if source.module is not None and source.has_global_state
+    ]
+    _finish_lazy_imports(seeder, candidates)
+    writer = ArrayWriter()
     sources: dict[str, Any] = {}
     skipped: dict[str, str] = {}
-    for source in seeder.sources:
-        # module None: process state such as PYTHONHASHSEED, not a generator.
-        if source.module is None or not source.has_global_state:
+    for source in candidates:
+        if not is_loaded(source):
             continue
-        _finish_lazy_import(source)
-        if not source.is_loaded():
-            continue
+        mark = writer.mark()
         try:
-            state = source.get_state()
-            if state is None:
-                raise _NotCapturable("the library cannot read its generator's state back")
-            sources[source.name] = {"version": source.version(), "state": encoder.encode(state)}
-        except _NotCapturable as reason:
-            skipped[source.name] = str(reason)
+            sources[source.name] = {
+                "version": version_of(source),
+                "state": source.encode_state(source.get_state(), writer),
+            }
+        except StateNotPortable as reason:
+            writer.rollback(mark)
+            skipped[source.name] = one_line(str(reason), 200)
         except Exception as error:  # noqa: BLE001
-            raise CheckpointError(f"cannot save the state of {source.name}: {describe_error(error)}") from None
+            raise CheckpointError(
+                f"cannot save the state of {source.name}: {describe_error(error)}"
+            ) from None
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "applied_seed": seeder.applied_seed,
         "sources": sources,
         "skipped": skipped,
+        "arrays": list(writer.arrays),
     }
     blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     buffer = io.BytesIO()
-    np.savez(buffer, **{META: blob}, **encoder.arrays)
-    target = os.fspath(path)
-    temporary = f"{target}.tmp-{os.getpid()}"
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(buffer.getvalue())
-        os.replace(temporary, target)
-    except OSError as error:
-        raise CheckpointError(f"cannot write {target}: {describe_error(error)}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    members: dict[str, Any] = {META: blob, **writer.arrays}
+    np.savez(buffer, **members)
+    write_replacing(target, buffer.getvalue())
     return list(sources)
 
 
-# ------------------------------------------------------------------- load
+# ------------------------------------------------------------------- read
 def read_state_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The file's description and arrays; :class:`CheckpointError` for anything unreadable."""
-    import numpy as np
-
-    target = os.fspath(path)
+    target = os.path.expanduser(os.fspath(path))
+    raw = read_regular_file(target)
     try:
-        with open(target, "rb") as handle:
-            raw = handle.read()
-    except OSError as error:
-        raise CheckpointError(f"cannot read {target}: {describe_error(error)}") from None
+        import numpy as np
+    except ImportError:
+        raise CheckpointError("RNG state files are NumPy archives: install numpy") from None
+    not_ours = f"{shown_path(target)} is not a jupyter-seed state file"
+    if member_count(raw) > MAX_MEMBERS:
+        raise CheckpointError(f"{not_ours}: it has more than {MAX_MEMBERS} members")
     try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-        meta = json.loads(arrays.pop(META).tobytes().decode("utf-8"))
-    except Exception as error:  # noqa: BLE001 - zip, JSON and key errors all mean the same here
-        raise CheckpointError(f"{target} is not a jupyter-seed state file ({describe_error(error, 120)})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{target} is not a jupyter-seed state file")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(
-            f"{target} has state format {meta.get('format_version')!r}; this jupyter-seed reads {FORMAT_VERSION}"
-        )
-    if not isinstance(meta.get("sources"), dict):
-        raise CheckpointError(f"corrupt state file {target}: no sources")
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = members_by_name(archive, not_ours)
+            meta_info = members.pop(f"{META}.npy", None)
+            if meta_info is None or meta_info.file_size > MAX_META_BYTES:
+                raise CheckpointError(f"{not_ours}: no description of at most {MAX_META_BYTES} bytes")
+            meta = json.loads(read_array(np, archive, meta_info).tobytes().decode("utf-8"))
+            _check_meta(meta, target)
+            named = _named_arrays(meta)
+            unknown = sorted(set(members) - {f"{key}.npy" for key in named})
+            if unknown:
+                raise CheckpointError(
+                    f"{not_ours}: it holds {len(unknown)} member(s) its description does not name, "
+                    f"such as {one_line(unknown[0], 60)!r}"
+                )
+            missing = [key for key in named if f"{key}.npy" not in members]
+            if missing:
+                raise CheckpointError(
+                    f"corrupt state file {shown_path(target)}: array {one_line(missing[0], 60)!r} is missing"
+                )
+            arrays = {key: read_array(np, archive, members[f"{key}.npy"]) for key in named}
+    except CheckpointError:
+        raise
+    except Exception as error:  # noqa: BLE001 - zip, npy, JSON and recursion errors all mean the same here
+        raise CheckpointError(f"{not_ours} ({describe_error(error, 120)})") from None
     return meta, arrays
 
 
+def _check_meta(meta: Any, target: str) -> None:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{shown_path(target)} is not a jupyter-seed state file")
+    if meta.get("format_version") != FORMAT_VERSION:
+        shown = one_line(repr(meta.get("format_version")), 40)
+        raise CheckpointError(
+            f"{shown_path(target)} has state format {shown}; this jupyter-seed reads {FORMAT_VERSION}"
+        )
+    if not isinstance(meta.get("sources"), dict):
+        raise CheckpointError(f"corrupt state file {shown_path(target)}: no sources")
+    arrays = meta.get("arrays")
+    if arrays is not None and (
+        not isinstance(arrays, list) or not all(isinstance(key, str) for key in arrays)
+    ):
+        raise CheckpointError(
+            f"corrupt state file {shown_path(target)}: its list of arrays is not a list of names"
+        )
+
+
+def _named_arrays(meta: dict[str, Any]) -> list[str]:
+    """The member names the description gives, without repeats.
+
+    Files written before the list existed name arrays only inside the states,
+    as ``{"k": name}`` entries; those are collected without recursion.
+    """
+    if meta.get("arrays") is not None:
+        return list(dict.fromkeys(meta["arrays"]))
+    names: dict[str, None] = {}
+    pending: list[Any] = [meta["sources"]]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("k"), str):
+                names[node["k"]] = None
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return list(names)
+
+
+# ------------------------------------------------------------------- load
 def load_state(path: str | os.PathLike[str], seeder: Seeder | None = None) -> list[str]:
     """Apply a file written by :func:`save_state`: every state in it, or none.
 
@@ -215,52 +192,88 @@ def load_state(path: str | os.PathLike[str], seeder: Seeder | None = None) -> li
     """
     seeder = seeder or get_seeder()
     meta, arrays = read_state_file(path)
+    reader = ArrayReader(arrays)
     by_name = {source.name: source for source in seeder.sources}
-    decoded: list[tuple[Any, Any]] = []
+    decoded: list[tuple[RandomSource, Any]] = []
     for name, entry in meta["sources"].items():
+        shown = one_line(str(name), 40)
         if not isinstance(entry, dict):
-            raise CheckpointError(f"corrupt state file: the entry for {str(name)[:40]} is not an object")
+            raise CheckpointError(f"corrupt state file: the entry for {shown} is not an object")
         source = by_name.get(name)
-        if source is not None:
-            _finish_lazy_import(source)
-        if source is None or not source.is_loaded():
-            raise CheckpointError(f"the state file has {str(name)[:40]}'s state, but {str(name)[:40]} is not imported here")
-        recorded, current = entry.get("version"), source.version()
+        if source is None or not (is_loaded(source) or _lazily_importable(source)):
+            raise CheckpointError(f"the state file has {shown}'s state, but {shown} is not imported here")
+        recorded, current = entry.get("version"), version_of(source)
         if recorded != current:
+            recorded_text = one_line(str(recorded), 40) if recorded else "(no version)"
+            current_text = current or "(no version)"
             raise CheckpointError(
-                f"the state file was written with {name} {str(recorded)[:40] if recorded else '(no version)'}, "
-                f"this kernel has {current or '(no version)'}"
+                f"the state file was written with {shown} {recorded_text}, this kernel has {current_text}"
             )
         try:
-            decoded.append((source, _decode(entry.get("state"), arrays)))
-        except CheckpointError:
-            raise
-        except Exception as error:  # noqa: BLE001
-            raise CheckpointError(f"corrupt state for {name}: {describe_error(error, 120)}") from None
-    _apply_all(decoded, lambda source: source.get_state())
+            decoded.append((source, source.decode_state(entry.get("state"), reader)))
+        except Exception as error:  # noqa: BLE001 - a corrupt description, whatever the adapter raised
+            raise CheckpointError(f"corrupt state for {shown}: {describe_error(error, 120)}") from None
+    _apply_all(seeder, decoded)
     return [source.name for source, _ in decoded]
 
 
-def _finish_lazy_import(source: Any) -> None:
-    # NumPy imports numpy.random on first use: `import numpy` then a load must still work.
-    module = source.module
-    if module and "." in module and module not in sys.modules and module.partition(".")[0] in sys.modules:
-        import importlib
-
-        importlib.import_module(module)
-
-
-def _apply_all(decoded: list[tuple[Any, Any]], snapshot: Callable[[Any], Any]) -> None:
-    before = [(source, snapshot(source)) for source, _ in decoded]
-    for position, (source, state) in enumerate(decoded):
-        try:
+def _apply_all(seeder: Seeder, decoded: list[tuple[RandomSource, Any]]) -> None:
+    """Apply every decoded state, or put every generator back as it was."""
+    live = _live(seeder)
+    problems: dict[str, str] = {}
+    before = take_snapshots(live, problems)
+    in_file = {source.name for source, _ in decoded}
+    unreadable = [name for name in problems if name in in_file]
+    if unreadable:  # a source the file holds must be restorable, or a failure could not be undone
+        raise CheckpointError(
+            f"cannot load: the current state of {unreadable[0]} cannot be read to undo a failure "
+            f"({problems[unreadable[0]]})"
+        )
+    step = "import what the file needs"
+    try:
+        imported = _import_lazily(source for source, _ in decoded)
+        for source, state in decoded:
+            step = f"apply the state of {source.name}"
             source.set_state(state)
-        except Exception as error:  # noqa: BLE001
-            # The failing source may be half-applied, so it is put back too.
-            for done, previous in before[: position + 1]:
-                try:
-                    done.set_state(previous)
-                except Exception as undo_error:  # noqa: BLE001
-                    print(f"jupyter-seed: could not put back {done.name}: {describe_error(undo_error)}",
-                          file=sys.stderr)
-            raise CheckpointError(f"cannot apply the state of {source.name}: {describe_error(error, 120)}") from None
+    except Exception as error:  # noqa: BLE001
+        # The failing source may be half-applied, so it is put back too, with every other.
+        failed_restores: dict[str, str] = {}
+        restore_snapshots(live, before, failed_restores)
+        for name, problem in failed_restores.items():
+            print(f"jupyter-seed: could not put back {name}: {problem}", file=sys.stderr)
+        raise CheckpointError(f"cannot {step}: {describe_error(error, 120)}") from None
+    if imported:  # the import hook reseeded the live sources: those the file does not hold go back
+        restore_snapshots([source for source in live if source.name not in in_file], before, problems)
+
+
+def _live(seeder: Seeder) -> list[RandomSource]:
+    return [source for source in seeder.sources if source.has_global_state and is_loaded(source)]
+
+
+def _lazily_importable(source: RandomSource) -> bool:
+    # NumPy imports numpy.random on first use: `import numpy` then a save or a load must still work.
+    module = source.module
+    if not module or "." not in module:
+        return False
+    return module not in sys.modules and module.partition(".")[0] in sys.modules
+
+
+def _import_lazily(sources: Iterable[RandomSource]) -> bool:
+    """Import the lazily imported modules of ``sources``; whether any was imported."""
+    import importlib
+
+    modules = {source.module for source in sources if _lazily_importable(source) and source.module}
+    for module in sorted(modules):
+        importlib.import_module(module)
+    return bool(modules)
+
+
+def _finish_lazy_imports(seeder: Seeder, sources: list[RandomSource]) -> None:
+    """Finish the lazy imports ``sources`` need, leaving every generator that was live as it was."""
+    if not any(_lazily_importable(source) for source in sources):
+        return
+    live = _live(seeder)
+    problems: dict[str, str] = {}
+    before = take_snapshots(live, problems)
+    _import_lazily(sources)
+    restore_snapshots(live, before, problems)

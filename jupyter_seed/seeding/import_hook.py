@@ -44,6 +44,11 @@ class PostImportFinder:
         self._callback = callback
         self._searching: set[str] = set()
 
+    @property
+    def callback(self) -> Callable[[str], None]:
+        """What runs after a watched import (read-only; a benchmark wraps it in a finder of its own)."""
+        return self._callback
+
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
         if fullname not in self.watched or fullname in self._searching:
             return None

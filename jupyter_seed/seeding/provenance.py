@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._version import __version__
-from .errors import one_line
+from .messages import one_line
 from .sources.hashseed_source import kernel_hashing_fixed
 
 PROVENANCE_VERSION = 1

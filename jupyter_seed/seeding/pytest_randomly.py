@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from .errors import describe_error
+from .messages import describe_error
 from .seeder import get_seeder
 from .seeds import MAX_SEED
 

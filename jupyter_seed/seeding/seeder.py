@@ -14,10 +14,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from .boundary import deterministic_notes, describe_source, version_of
-from .errors import describe_error
+from .boundary import describe_source, deterministic_notes, version_of
 from .import_hook import PostImportFinder
+from .messages import describe_error
 from .modes import PerCellMode, normalize_deterministic, normalize_per_cell, normalize_workers
+from .process_settings import ProcessSettings
 from .report import SeedReport
 from .seeds import derive_seed, validate_seed
 from .source_list import SourceList
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 NUMPY_RANDOM = "numpy.random"
 
 
-class Seeder:
+class Seeder(ProcessSettings):
     """Owns the seeding configuration of one Python process."""
 
     def __init__(self, sources: list[RandomSource] | None = None) -> None:
@@ -76,6 +77,16 @@ class Seeder:
 
     def _loaded_sources(self) -> list[RandomSource]:
         return self._sources.loaded()
+
+    @property
+    def seeded_with(self) -> dict[str, int]:
+        """A copy of {source name: the seed it last took}; changing it changes nothing here."""
+        return dict(self._seeded_with)
+
+    @property
+    def import_hook(self) -> PostImportFinder | None:
+        """The post-import finder, once a seed or a mode has installed it (read-only)."""
+        return self._import_hook
 
     def _ensure_import_hook(self) -> None:
         hook = self._import_hook
@@ -142,7 +153,7 @@ class Seeder:
         Restarts :meth:`rng`'s stream count: the k-th ``rng()`` after a reseed is stream k.
         """
         self._seed_live_sources(seed)
-        self._rng_counter = 0
+        self._rng_counter = self.tasks_submitted = 0
 
     def _seed_live_sources(self, seed: int) -> None:
         errors = self._errors
@@ -315,7 +326,7 @@ class Seeder:
             self._import_hook.uninstall()
         for patch in self._patches():
             patch.uninstall()
-        self.workers = False
+        self.workers, self.processes = False, True  # processes: back to its default, on
         for source in self._sources.created():
             try:
                 source.detach()
@@ -329,7 +340,7 @@ class Seeder:
         self._hook_error = None
         self._seeded_with.clear()
         self._derived_cache.clear()
-        self._rng_counter = 0
+        self._rng_counter = self.tasks_submitted = 0
         self._notify()
 
     # -------------------------------------------------------------- status

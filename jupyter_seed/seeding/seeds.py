@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import operator
 
-from .errors import ECHO_LIMIT, ELLIPSIS, short_int, short_text
+from .error_root import JupyterSeedError
+from .messages import ECHO_LIMIT, ELLIPSIS, short_int, short_text
 
 MAX_SEED = 2**32 - 1
 """Largest accepted seed. NumPy's legacy seeding is the narrowest common range."""
@@ -15,7 +16,7 @@ MAX_SEED = 2**32 - 1
 DERIVATION_TAG = b"jupyter-seed/cell/v1"
 
 
-class InvalidSeedError(ValueError):
+class InvalidSeedError(JupyterSeedError, ValueError):
     """A seed out of range or unreadable; always a one-line message."""
 
 
@@ -56,10 +57,10 @@ def validate_seed(value: object, *, name: str = "seed") -> int:
     return seed
 
 
-def parse_seed_text(text: object) -> int:
-    """Parse a seed typed by a person (magic argument, CLI flag)."""
+def parse_seed_text(text: object, *, name: str = "seed") -> int:
+    """Parse a seed typed by a person (magic argument, CLI flag); ``name`` is how the error names it."""
     if not isinstance(text, str):
-        raise SeedTypeError(f"seed must be given as text, got {type(text).__name__} {_echo(text)}")
+        raise SeedTypeError(f"{name} must be given as text, got {type(text).__name__} {_echo(text)}")
     stripped = text.strip()
     value = None
     if len(stripped) <= 2 * len(str(MAX_SEED)):  # bounded: int() on a huge text is slow or refused
@@ -68,8 +69,8 @@ def parse_seed_text(text: object) -> int:
         except ValueError:
             pass
     if value is None:
-        raise InvalidSeedError(f"seed must be an integer in [0, {MAX_SEED}], got {_echo(text)}")
-    return validate_seed(value)
+        raise InvalidSeedError(f"{name} must be an integer in [0, {MAX_SEED}], got {_echo(text)}")
+    return validate_seed(value, name=name)
 
 
 def derive_seed(seed: int, key: str) -> int:

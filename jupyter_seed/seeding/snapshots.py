@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import describe_error
+from .messages import describe_error
 from .sources.base import RandomSource
 
 

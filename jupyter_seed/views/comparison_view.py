@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .sweep_view import figure_png
 
-# A view reads a result by its attributes and imports nothing from evidence/, which calls it:
-# the names below only document what each function takes.
-ComparisonResult = Any  # evidence.sweeps.compare.ComparisonResult
-PairedComparison = Any  # evidence.sweeps.compare.PairedComparison
+if TYPE_CHECKING:  # a view imports nothing from evidence/ at run time: evidence calls it
+    from ..evidence.sweeps.compare import ComparisonResult, PairedComparison
 
 
 def headline(result: ComparisonResult) -> str:
@@ -80,7 +78,7 @@ def comparison_html(result: ComparisonResult) -> str:
     for c in result.comparisons:
         try:
             image = figure_png(comparison_figure(c))
-        except (ImportError, ValueError):
+        except (ImportError, ValueError, ArithmeticError):
             continue
         parts.append(
             f"<img alt='{escape(c.variant)} vs {escape(c.baseline)}: {escape(c.metric)}' "

@@ -100,7 +100,7 @@ def render_html(state: dict[str, Any]) -> str:
         "<th style='text-align:left'>seed</th><th style='text-align:left'>determinism (read back)</th></tr>"
         f"{rows}</table>"
         + (f"<p><strong>Cannot be fixed at run time / warnings</strong></p><ul>{warnings}</ul>" if warnings else "")
-        + (f"<p><strong>Doctor: risks in this kernel now</strong></p><ul>{risks}</ul>" if risks else "")
+        + (f"<p><strong>Risks in this kernel now</strong></p><ul>{risks}</ul>" if risks else "")
         + "</div>"
     )
 

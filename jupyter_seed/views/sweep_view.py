@@ -6,13 +6,11 @@ import base64
 import html
 import io
 import math
-import statistics
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# A view reads a result by its attributes and imports nothing from evidence/, which calls it:
-# the names below only document what each function takes.
-MetricSummary = Any  # evidence.sweeps.result.MetricSummary
-SweepResult = Any  # evidence.sweeps.result.SweepResult
+if TYPE_CHECKING:  # a view imports nothing from evidence/ at run time: evidence calls it
+    from ..evidence.sweeps.engine import SeedRun
+    from ..evidence.sweeps.result import MetricSummary, SweepResult
 
 FAILED_SHOWN = 10
 PER_SEED_ROWS = 1000
@@ -28,16 +26,29 @@ def headline(result: SweepResult) -> str:
     return line
 
 
+SEEDS_NAMED = 10
+
+
+def non_finite_note(s: MetricSummary) -> str:
+    """``"seeds 3, 5 gave NaN or inf"``: which seeds every figure leaves out (all of them: how many)."""
+    word = "seed" if s.non_finite == 1 else "seeds"
+    if not s.has_finite_values or not s.non_finite_seeds:
+        return f"{s.non_finite} {word} gave NaN or inf"
+    named = ", ".join(str(seed) for seed in s.non_finite_seeds[:SEEDS_NAMED])
+    extra = len(s.non_finite_seeds) - SEEDS_NAMED
+    return f"{word} {named}{f' and {extra} more' if extra > 0 else ''} gave NaN or inf"
+
+
 def summary_line(s: MetricSummary, *, higher_is_better: bool) -> str:
     if not s.has_finite_values:
-        return f"  {s.name}: no finite values ({s.non_finite} seeds gave NaN or inf)"
+        return f"  {s.name}: no finite values ({non_finite_note(s)})"
     pct = round(100 * s.ci.confidence)
     best_word = "best" if higher_is_better else "best (lowest)"
     return (
         f"  {s.name}: mean {s.mean:.6g} ({pct}% CI [{s.ci.low:.6g}, {s.ci.high:.6g}]), median {s.median:.6g}, "
         f"IQM {s.iqm:.6g}, std {s.std:.4g}, min {s.min:.6g}, max {s.max:.6g} (max - min {s.spread:.4g}); "
         f"{best_word} seed {s.best_seed}, worst seed {s.worst_seed}"
-        + (f"; {s.non_finite} not finite" if s.non_finite else "")
+        + (f"; left out: {non_finite_note(s)}" if s.non_finite else "")
     )
 
 
@@ -78,7 +89,7 @@ def sweep_html(result: SweepResult) -> str:
         if not s.has_finite_values:
             rows.append(
                 f"<tr><th style='text-align:left'>{escape(s.name)} {arrow(s.name)}</th>"
-                f"<td>0</td><td colspan='10'>no finite values ({s.non_finite} seeds gave NaN or inf)</td></tr>"
+                f"<td>0</td><td colspan='10'>no finite values ({escape(non_finite_note(s))})</td></tr>"
             )
             continue
         rows.append(
@@ -109,7 +120,11 @@ def sweep_html(result: SweepResult) -> str:
             f"<details open><summary>{len(result.failed)} failed seeds</summary><ul>{items}</ul></details>"
         )
 
-    def outcome(run: Any) -> str:
+    notes = [f"{s.name}: {non_finite_note(s)}" for s in result.summary() if s.has_finite_values and s.non_finite]
+    if notes:
+        parts.append(f"<p>Left out of the figures: {escape('; '.join(notes))}.</p>")
+
+    def outcome(run: SeedRun) -> str:
         return ", ".join(f"{k}={v:.6g}" for k, v in (run.metrics or {}).items()) or str(run.error)
 
     per_seed = "".join(
@@ -133,7 +148,7 @@ def histogram(result: SweepResult, name: str, *, bins: int | None = None) -> Any
     axes = figure.add_subplot()
     bins = bins or max(5, min(60, int(math.sqrt(len(values))) * 2))
     axes.hist(values, bins=bins, color="#4C72B0", edgecolor="white", linewidth=0.5)
-    mean = statistics.fmean(values)
+    mean = math.fsum(v / len(values) for v in values)  # divided first: 1e308 for every seed does not overflow
     axes.axvline(mean, color="black", linestyle="--", linewidth=1, label=f"mean {mean:.4g}")
     low, high = min(values), max(values)
     axes.axvspan(low, high, color="#DD8452", alpha=0.12, label=f"max - min = {high - low:.4g}")
@@ -154,5 +169,5 @@ def figure_png(figure: Any) -> str:
 def png(result: SweepResult, name: str) -> str | None:
     try:
         return figure_png(histogram(result, name))
-    except (ImportError, ValueError):
+    except (ImportError, ValueError, ArithmeticError):  # no matplotlib, or a range too wide to bin
         return None

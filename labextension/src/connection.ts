@@ -7,6 +7,10 @@
  * would log that nothing handles it): we watch its iopub traffic instead, and when
  * an execution whose code mentions `jupyter_seed` finishes, we probe again. On
  * restart open comms are disposed, so we probe again when the kernel is idle.
+ *
+ * No click is lost: a request that gets no answer while no cell runs is sent once
+ * more on a fresh comm (which re-reads the state), then reported as unanswered
+ * (reducer.ts says when). What happens by itself at kernel start is startup.ts.
  */
 
 import { ISessionContext } from '@jupyterlab/apputils';
@@ -14,17 +18,34 @@ import { Kernel, KernelMessage as Wire } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ISeedMetadata, metadataOf, metadataRequest } from './metadata';
-import { IModelState, INITIAL_STATE, ModelEvent, pendingOf, reduce } from './model';
+import { ISeedMetadata } from './metadata';
 import {
   COMM_TARGET,
   encodeRequest,
   LOAD_EXTENSION_CODE,
   mayLoadExtension,
   parseKernelMessage,
-  Request,
-  SEEDED_KERNELSPEC
+  Request
 } from './protocol';
+import {
+  ANSWER_TIMEOUT_MS,
+  answerClockRuns,
+  IModelState,
+  INITIAL_STATE,
+  ModelEvent,
+  pendingOf,
+  reduce,
+  requestsToResend
+} from './reducer';
+import {
+  FRESH_START,
+  IStartupInputs,
+  IStartupState,
+  IStartupStep,
+  onKernelMessage,
+  onRefused,
+  onRequestSent
+} from './startup';
 
 export interface IConnectionOptions {
   /** Run `%load_ext jupyter_seed` in every Python kernel that does not have it. */
@@ -59,15 +80,18 @@ export class SeedConnection implements IDisposable {
 
   /** Send a request; the kernel answers with the new state or an `error`, naming its id. */
   send(request: Request): void {
-    if (!this._comm || this._comm.isDisposed) {
-      return;
+    const open = this._comm !== null && !this._comm.isDisposed;
+    if (!open && this._state.phase !== 'loaded') {
+      return; // nothing to send to: the toolbar's buttons are disabled then
     }
     const withId: Request = { ...request, id: `${this._idPrefix}-${++this._requestCount}` };
-    if (request.type === 'apply_fix' && request.fix === 'kernelspec') {
-      this._switchWhenAnswered.add(withId.id as string);
-    }
+    this._startup = onRequestSent(this._startup, withId);
     this._dispatch({ type: 'request_sent', request: withId });
-    this._comm.send(encodeRequest(withId));
+    if (open) {
+      this._sendOnComm(withId);
+    } else {
+      this._outbox.push(withId); // the comm is being reopened: sent as soon as it is
+    }
   }
 
   /** Run the fixed `%load_ext jupyter_seed`, silently; the kernel then announces itself. */
@@ -94,6 +118,7 @@ export class SeedConnection implements IDisposable {
       return;
     }
     this._disposed = true;
+    this._stopAnswerClock();
     this.sessionContext.kernelChanged.disconnect(this._onKernelChanged, this);
     this._attach(null);
     Signal.clearData(this);
@@ -131,8 +156,33 @@ export class SeedConnection implements IDisposable {
 
   private _newKernelGeneration(): void {
     this._generation++;
-    this._autoLoadTried = false;
-    this._metadataApplied = false;
+    this._startup = FRESH_START;
+    this._runningCells.clear();
+    this._outbox = [];
+  }
+
+  private _inputs(): IStartupInputs {
+    return { autoLoad: this.options.autoLoad(), metadata: this.options.startupMetadata() };
+  }
+
+  private _carryOut(step: IStartupStep): void {
+    this._startup = step.state;
+    for (const action of step.actions) {
+      switch (action.type) {
+        case 'load_extension':
+          this.loadExtension();
+          break;
+        case 'send':
+          this.send(action.request);
+          break;
+        case 'remember':
+          this.options.remember(action.metadata);
+          break;
+        case 'switch_kernel':
+          void this.sessionContext.changeKernel({ name: action.name });
+          break;
+      }
+    }
   }
 
   private _onStatus(kernel: Kernel.IKernelConnection, status: Wire.Status): void {
@@ -180,11 +230,24 @@ export class SeedConnection implements IDisposable {
     }
   }
 
-  /** Probe when an execution that may have loaded the extension finishes (any client's). */
+  /**
+   * Probe when an execution that may have loaded the extension finishes (any client's),
+   * and keep track of running cells: a request sent meanwhile may wait behind them.
+   */
   private _onIopub(kernel: Kernel.IKernelConnection, msg: Wire.IIOPubMessage): void {
-    const parent = (msg.parent_header as Partial<Wire.IHeader>).msg_id;
+    const parentHeader = msg.parent_header as Partial<Wire.IHeader>;
+    const parent = parentHeader.msg_id;
     if (typeof parent !== 'string') {
       return;
+    }
+    if (Wire.isStatusMsg(msg) && parentHeader.msg_type === 'execute_request') {
+      // Only executions count: kernel.status also flips for comm messages on a subshell.
+      if (msg.content.execution_state === 'busy') {
+        this._runningCells.add(parent);
+      } else if (msg.content.execution_state === 'idle') {
+        this._runningCells.delete(parent);
+      }
+      this._updateAnswerClock();
     }
     if (Wire.isExecuteInputMsg(msg)) {
       if (mayLoadExtension(msg.content.code) && this._watched.size < 64) {
@@ -201,6 +264,7 @@ export class SeedConnection implements IDisposable {
     }
   }
 
+  /** Open our comm (its opening asks for the state), then send what waits in the outbox. */
   private _openComm(): void {
     const kernel = this._kernel;
     if (!kernel || kernel.isDisposed || (this._comm && !this._comm.isDisposed)) {
@@ -224,10 +288,79 @@ export class SeedConnection implements IDisposable {
       if (!answered) {
         // Refused at once: the extension is not loaded. (A comm closed after it
         // answered is an unload, which auto-load must respect.)
-        this._maybeLoad();
+        this._carryOut(onRefused(this._startup, this._state.phase, this._inputs()));
       }
     };
     comm.open(encodeRequest({ type: 'get_state' }));
+    const outbox = this._outbox;
+    this._outbox = [];
+    for (const request of outbox) {
+      this._sendOnComm(request);
+    }
+  }
+
+  private _sendOnComm(request: Request): void {
+    try {
+      this._comm?.send(encodeRequest(request));
+    } catch (error) {
+      // The kernel went away under us: the reset that follows forgets the request.
+      console.warn('jupyter-seed: could not send a request', error);
+    }
+  }
+
+  /**
+   * Nothing came back while no cell ran: re-send each unanswered request once, on a
+   * fresh comm whose opening re-reads the state. (A comm's messages can be lost for good,
+   * for example when they go to a kernel subshell that a restart removed.)
+   */
+  private _onAnswerTimeout(): void {
+    this._dispatch({ type: 'answer_timeout' });
+    const resend = requestsToResend(this._state);
+    console.warn(
+      `jupyter-seed: no answer from the kernel in ${ANSWER_TIMEOUT_MS / 1000} s; ` +
+        `re-reading its state${resend.length ? ` and sending ${resend.length} request(s) again` : ''}`
+    );
+    this._outbox = [...resend, ...this._outbox.filter(request => !resend.includes(request))];
+    this._closeComm();
+    const kernel = this._kernel;
+    const generation = this._generation;
+    // A macrotask later: the closed comm's subshell bookkeeping in @jupyterlab/services
+    // settles first, so the fresh comm does not inherit a stale subshell id.
+    setTimeout(() => {
+      if (kernel === this._kernel && generation === this._generation && !this._disposed) {
+        this._openComm();
+      }
+    }, 0);
+  }
+
+  /** Run the answer clock only while something waits for the kernel and no cell runs. */
+  private _updateAnswerClock(): void {
+    const runs = answerClockRuns(this._state, this._runningCells.size > 0);
+    const key = runs
+      ? pendingOf(this._state)
+          .map(request => request.id ?? request.type)
+          .join(' ')
+      : '';
+    if (key === this._clockKey) {
+      return; // same requests, same reason: the clock goes on
+    }
+    this._stopAnswerClock();
+    this._clockKey = key;
+    if (runs) {
+      this._clock = setTimeout(() => {
+        this._clock = null;
+        this._clockKey = '';
+        this._onAnswerTimeout();
+      }, ANSWER_TIMEOUT_MS);
+    }
+  }
+
+  private _stopAnswerClock(): void {
+    if (this._clock !== null) {
+      clearTimeout(this._clock);
+      this._clock = null;
+    }
+    this._clockKey = '';
   }
 
   private _closeComm(): void {
@@ -252,42 +385,8 @@ export class SeedConnection implements IDisposable {
       console.warn(`jupyter-seed: kernel refused ${message.request}: ${message.message}`);
     }
     this._dispatch({ type: 'message', message });
-    if (message.type === 'state' && message.answered.some(id => this._switchWhenAnswered.delete(id))) {
-      // The seeded kernelspec is installed: the notebook moves to it (a fresh kernel).
-      void this.sessionContext.changeKernel({ name: SEEDED_KERNELSPEC });
-      return;
-    }
-    if (message.type === 'error' && message.id !== null) {
-      this._switchWhenAnswered.delete(message.id);
-    }
-    if (message.type !== 'state' || !message.state.extension_loaded) {
-      return;
-    }
-    // Loaded in this kernel start: an unload later is the user's choice, never auto-reloaded.
-    this._autoLoadTried = true;
-    if (!this._metadataApplied) {
-      this._metadataApplied = true;
-      const request = metadataRequest(message.state, this.options.startupMetadata());
-      if (request) {
-        this.send(request);
-        return; // remember what the kernel reports after applying it
-      }
-    }
-    const remembered = metadataOf(message.state);
-    if (remembered && pendingOf(this._state).length === 0) {
-      this.options.remember(remembered);
-    }
-  }
-
-  /** Load the extension once per kernel start when settings or notebook metadata ask for it. */
-  private _maybeLoad(): void {
-    if (this._autoLoadTried || this._state.phase !== 'not_loaded') {
-      return;
-    }
-    if (this.options.autoLoad() || this.options.startupMetadata() !== null) {
-      this._autoLoadTried = true;
-      this.loadExtension();
-    }
+    const stillPending = pendingOf(this._state).length > 0;
+    this._carryOut(onKernelMessage(this._startup, message, this._inputs(), stillPending));
   }
 
   private _dispatch(event: ModelEvent): void {
@@ -296,6 +395,7 @@ export class SeedConnection implements IDisposable {
       this._state = next;
       this._changed.emit(next);
     }
+    this._updateAnswerClock();
   }
 
   private _kernel: Kernel.IKernelConnection | null = null;
@@ -306,10 +406,13 @@ export class SeedConnection implements IDisposable {
   private _probing = -1;
   /** msg_ids of executions whose code mentions jupyter_seed, until they finish. */
   private _watched = new Set<string>();
-  /** Ids of `kernelspec` fixes: when answered, switch the notebook to the seeded kernel. */
-  private _switchWhenAnswered = new Set<string>();
-  private _autoLoadTried = false;
-  private _metadataApplied = false;
+  private _startup: IStartupState = FRESH_START;
+  /** msg_ids of executions running now (any client's), from their iopub status. */
+  private _runningCells = new Set<string>();
+  /** Requests to send once the comm is open again. */
+  private _outbox: Request[] = [];
+  private _clock: ReturnType<typeof setTimeout> | null = null;
+  private _clockKey = '';
   private _disposed = false;
   private _requestCount = 0;
   private readonly _idPrefix = Math.random().toString(36).slice(2, 10);

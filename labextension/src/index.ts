@@ -78,7 +78,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
           }
         }
       });
-      return new SeedToolbarItem({ connection, trans, perCellOnMode: () => settings.perCellMode });
+      return new SeedToolbarItem({
+        connection,
+        trans,
+        perCellOnMode: () => settings.perCellMode,
+        host: panel.node
+      });
     });
   }
 };

@@ -1,7 +1,7 @@
 /**
  * `metadata.jupyter_seed` in the notebook file: the configuration to apply to a
  * fresh kernel, and the provenance recorded whenever the configuration changes.
- * Pure functions, tested with jest (test/model.spec.ts, test/doctor.spec.ts).
+ * Pure functions, tested with jest (test/model.spec.ts, test/risks.spec.ts).
  */
 
 import {

@@ -54,7 +54,7 @@ export interface IRisk {
   fix: FixId | null;
 }
 
-/** `jupyter_seed.state()` plus the doctor's risks: the kernel's contract with the toolbar. */
+/** `jupyter_seed.state()` plus the risks in the kernel now: the kernel's contract with the toolbar. */
 export interface IKernelState {
   protocol?: number;
   version: string;

@@ -1,7 +1,9 @@
 /**
  * The toolbar item: seed button, determinism badge, per-cell toggle, DataLoader
- * workers toggle and the doctor (risks in the kernel now, each with its fix).
- * It renders `viewOf(connection.state)` and turns clicks into requests.
+ * workers toggle and the risks list (risks in the kernel now, each with its fix).
+ * It renders `viewOf(connection.state)` and turns clicks into requests. In a narrow
+ * notebook it takes a compact form, so the seed stays in the toolbar instead of
+ * moving into its overflow menu.
  */
 
 import { Dialog, InputDialog, showErrorMessage } from '@jupyterlab/apputils';
@@ -9,23 +11,18 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { SeedConnection } from './connection';
-import {
-  Badge,
-  fixRequest,
-  IDoctorItem,
-  IModelState,
-  toggledPerCell,
-  toggledWorkers,
-  Translate,
-  viewOf
-} from './model';
+import { Badge, IRiskItem, layoutFor, Translate, viewOf } from './display';
 import { PerCellMode, parseSeedInput } from './protocol';
+import { IModelState } from './reducer';
+import { fixRequest, toggledPerCell, toggledWorkers } from './requests';
 
 export interface IToolbarOptions {
   connection: SeedConnection;
   trans: TranslationBundle;
   /** The per-cell mode the toggle switches on. */
   perCellOnMode: () => PerCellMode;
+  /** The element whose width decides the compact form (the notebook panel). */
+  host?: HTMLElement;
 }
 
 /** A die (five pips), drawn in the theme's font colour: emoji fonts are not everywhere. */
@@ -60,26 +57,42 @@ export class SeedToolbarItem extends Widget {
     this._seedLabel.className = 'jp-SeedToolbar-seedLabel';
     this._seedButton.append(die, this._seedLabel);
     this._badge = this._element('span', 'jp-SeedToolbar-badge');
+    this._notice = this._element('span', 'jp-SeedToolbar-notice');
     this._perCellButton = this._element('button', 'jp-SeedToolbar-perCell');
     this._workersButton = this._element('button', 'jp-SeedToolbar-workers');
-    this._doctorButton = this._element('button', 'jp-SeedToolbar-doctorButton');
-    this._doctorPanel = this._element('div', 'jp-SeedToolbar-doctorPanel');
-    this._doctorPanel.hidden = true;
+    this._risksButton = this._element('button', 'jp-SeedToolbar-risksButton');
+    this._risksPanel = this._element('div', 'jp-SeedToolbar-risksPanel');
+    this._risksPanel.hidden = true;
     this._seedButton.addEventListener('click', this._onSeedClick);
     this._perCellButton.addEventListener('click', this._onPerCellClick);
     this._workersButton.addEventListener('click', this._onWorkersClick);
-    this._doctorButton.addEventListener('click', this._onDoctorClick);
+    this._risksButton.addEventListener('click', this._onRisksClick);
 
     options.connection.changed.connect(this._render, this);
     this._render(options.connection, options.connection.state);
+    if (options.host && typeof ResizeObserver !== 'undefined') {
+      const host = options.host;
+      this._resizeObserver = new ResizeObserver(() => this._applyLayout(host.clientWidth));
+      this._resizeObserver.observe(host);
+    }
   }
 
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
+    this._resizeObserver?.disconnect();
     this.options.connection.dispose();
     super.dispose();
+  }
+
+  private _applyLayout(width: number): void {
+    const layout = layoutFor(width);
+    if (layout === null) {
+      return; // not laid out (a hidden tab): keep the last form
+    }
+    this.node.classList.toggle('jp-mod-compact', layout !== 'full');
+    this.node.classList.toggle('jp-mod-narrow', layout === 'narrow');
   }
 
   private _element<K extends keyof HTMLElementTagNameMap>(
@@ -113,6 +126,10 @@ export class SeedToolbarItem extends Widget {
 
     this._badge.className = `jp-SeedToolbar-badge ${BADGE_CLASS[view.badge]}`;
     this._badge.textContent = view.badge === '…' ? '…' : trans.__(view.badge);
+    this._badge.title = this._badge.textContent;
+
+    this._notice.hidden = view.notice === null;
+    this._notice.textContent = view.notice ?? '';
 
     const on = view.perCell !== 'off';
     this._perCellButton.disabled = !view.perCellEnabled;
@@ -120,6 +137,7 @@ export class SeedToolbarItem extends Widget {
     this._perCellButton.classList.toggle('jp-mod-active', on);
     this._perCellButton.dataset.mode = view.perCell;
     this._perCellButton.textContent = on ? trans.__('per-cell: %1', view.perCell) : trans.__('per-cell: off');
+    this._perCellButton.dataset.short = on ? trans.__('cell: %1', view.perCell) : trans.__('cell: off');
     this._perCellButton.title = view.perCellEnabled
       ? trans.__('Reseed before every cell (click to toggle)')
       : trans.__('Per-cell reseeding needs a seed');
@@ -128,26 +146,28 @@ export class SeedToolbarItem extends Widget {
     this._workersButton.setAttribute('aria-pressed', String(view.workers === true));
     this._workersButton.classList.toggle('jp-mod-active', view.workers === true);
     this._workersButton.textContent = view.workers ? trans.__('workers: on') : trans.__('workers: off');
+    this._workersButton.dataset.short = view.workers ? trans.__('w: on') : trans.__('w: off');
     this._workersButton.title = trans.__('Seed PyTorch DataLoader workers (click to toggle)');
 
-    this._doctorButton.hidden = view.doctor.length === 0;
-    this._doctorButton.textContent = trans.__('doctor (%1)', view.doctor.length);
-    this._doctorButton.title = trans.__('Reproducibility risks in this kernel now, with fixes');
-    this._doctorButton.setAttribute('aria-expanded', String(!this._doctorPanel.hidden));
-    if (view.doctor.length === 0) {
-      this._doctorPanel.hidden = true;
+    this._risksButton.hidden = view.risks.length === 0;
+    this._risksButton.textContent = trans.__('risks (%1)', view.risks.length);
+    this._risksButton.dataset.short = `⚠ ${view.risks.length}`;
+    this._risksButton.title = trans.__('Reproducibility risks in this kernel now, with fixes');
+    this._risksButton.setAttribute('aria-expanded', String(!this._risksPanel.hidden));
+    if (view.risks.length === 0) {
+      this._risksPanel.hidden = true;
     }
-    this._renderDoctor(view.doctor);
+    this._renderRisks(view.risks);
   }
 
   /** One row per risk: its message as text (never HTML) and its fix button. */
-  private _renderDoctor(items: IDoctorItem[]): void {
+  private _renderRisks(items: IRiskItem[]): void {
     // Every push re-renders the item: keep the rows (and a button under the pointer) when nothing changed.
     const key = JSON.stringify(items);
-    if (key === this._doctorKey) {
+    if (key === this._risksKey) {
       return;
     }
-    this._doctorKey = key;
+    this._risksKey = key;
     const rows = items.map(item => {
       const row = document.createElement('div');
       row.className = 'jp-SeedToolbar-risk';
@@ -160,7 +180,7 @@ export class SeedToolbarItem extends Widget {
         const fix = item.fix;
         const button = document.createElement('button');
         button.type = 'button';
-        button.className = 'jp-SeedToolbar-fix';
+        button.className = 'jp-SeedToolbar-fix jp-Button';
         button.dataset.fix = fix;
         button.textContent = item.fixLabel;
         button.addEventListener('click', () => this.options.connection.send(fixRequest(fix)));
@@ -168,7 +188,7 @@ export class SeedToolbarItem extends Widget {
       }
       return row;
     });
-    this._doctorPanel.replaceChildren(...rows);
+    this._risksPanel.replaceChildren(...rows);
   }
 
   private _onSeedClick = async (): Promise<void> => {
@@ -216,16 +236,18 @@ export class SeedToolbarItem extends Widget {
     }
   };
 
-  private _onDoctorClick = (): void => {
-    this._doctorPanel.hidden = !this._doctorPanel.hidden;
-    this._doctorButton.setAttribute('aria-expanded', String(!this._doctorPanel.hidden));
+  private _onRisksClick = (): void => {
+    this._risksPanel.hidden = !this._risksPanel.hidden;
+    this._risksButton.setAttribute('aria-expanded', String(!this._risksPanel.hidden));
   };
 
   private readonly _translate: Translate;
   private readonly _workersButton: HTMLButtonElement;
-  private readonly _doctorButton: HTMLButtonElement;
-  private readonly _doctorPanel: HTMLDivElement;
-  private _doctorKey = '';
+  private readonly _risksButton: HTMLButtonElement;
+  private readonly _risksPanel: HTMLDivElement;
+  private readonly _notice: HTMLSpanElement;
+  private _resizeObserver: ResizeObserver | null = null;
+  private _risksKey = '';
   private readonly _seedButton: HTMLButtonElement;
   private readonly _seedLabel: HTMLSpanElement;
   private readonly _badge: HTMLSpanElement;

@@ -1,14 +1,7 @@
 import { metadataOf, metadataRequest, parseMetadata, sameMetadata } from '../src/metadata';
-import {
-  badgeOf,
-  IModelState,
-  INITIAL_STATE,
-  ModelEvent,
-  pendingOf,
-  reduce,
-  toggledPerCell,
-  viewOf
-} from '../src/model';
+import { badgeOf, viewOf } from '../src/display';
+import { IModelState, INITIAL_STATE, ModelEvent, pendingOf, reduce } from '../src/reducer';
+import { toggledPerCell } from '../src/requests';
 import { Request } from '../src/protocol';
 import { kernelState, stateMessage } from './fixtures';
 
@@ -118,9 +111,10 @@ describe('badge', () => {
 });
 
 describe('view', () => {
-  it('shows unseeded and disables the per-cell toggle without a seed', () => {
+  it('says "unseeded" once (the badge) and offers to set a seed, per-cell toggle off', () => {
     const view = viewOf(run(attached, python, loaded({ seed: null })));
-    expect(view.seedLabel).toBe('unseeded');
+    expect(view.badge).toBe('unseeded');
+    expect(view.seedLabel).toBe('set seed');
     expect(view.perCellEnabled).toBe(false);
     expect(view.seedAction).toBe('set_seed');
   });
@@ -192,7 +186,7 @@ describe('view', () => {
 
   it('passes its strings through the translator', () => {
     const translate = (text: string, ...args: unknown[]) => `[${text}]${args.join(',')}`;
-    expect(viewOf(run(attached, python, loaded({ seed: null })), translate).seedLabel).toBe('[unseeded]');
+    expect(viewOf(run(attached, python, loaded({ seed: null })), translate).seedLabel).toBe('[set seed]');
   });
 });
 

@@ -25,8 +25,9 @@ TOOLBAR = f"{PANEL} .jp-SeedToolbar"
 SEED = f"{TOOLBAR} .jp-SeedToolbar-seed"
 BADGE = f"{TOOLBAR} .jp-SeedToolbar-badge"
 PER_CELL = f"{TOOLBAR} .jp-SeedToolbar-perCell"
-DOCTOR = f"{TOOLBAR} .jp-SeedToolbar-doctorButton"
-DOCTOR_PANEL = f"{TOOLBAR} .jp-SeedToolbar-doctorPanel"
+RISKS = f"{TOOLBAR} .jp-SeedToolbar-risksButton"
+RISKS_PANEL = f"{TOOLBAR} .jp-SeedToolbar-risksPanel"
+DOCTOR, DOCTOR_PANEL = RISKS, RISKS_PANEL  # the names test_doctor.py imports
 TWO_SECONDS = 2000
 ONE_SECOND = 1000
 
@@ -395,3 +396,127 @@ def test_notebook7_toolbar(page: Page, notebook_server: Server) -> None:
     set_seed_in_dialog(page, "7")
     expect(page.locator(SEED)).to_have_text("7", timeout=TWO_SECONDS)
     assert run_cell(page, 3) == first_random(7)  # per-cell 'same' reseeds with 7 before the cell
+
+
+# Contrast of what the item draws, from computed colours: each text colour composited
+# over the backgrounds beneath it (theme colours carry alpha), WCAG 2 relative luminance.
+CONTRAST_JS = """(root) => {
+    const parse = text => {
+        const m = text.match(/rgba?\\(([^)]+)\\)/);
+        if (!m) { throw new Error('unparsed colour ' + text); }
+        const [r, g, b, a] = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+        return [r, g, b, a === undefined ? 1 : a];
+    };
+    const over = (top, under) => {
+        const a = top[3];
+        return [0, 1, 2].map(i => top[i] * a + under[i] * (1 - a)).concat([1]);
+    };
+    const background = el => {
+        const layers = [];
+        for (let node = el; node; node = node.parentElement) {
+            const colour = parse(getComputedStyle(node).backgroundColor);
+            if (colour[3] > 0) { layers.push(colour); }
+            if (colour[3] >= 1) { break; }
+        }
+        return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255, 1]);
+    };
+    const luminance = ([r, g, b]) => {
+        const lin = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const selectors = ['.jp-SeedToolbar-seed', '.jp-SeedToolbar-badge', '.jp-SeedToolbar-notice',
+                       '.jp-SeedToolbar-perCell', '.jp-SeedToolbar-workers', '.jp-SeedToolbar-risksButton'];
+    const found = [];
+    for (const selector of selectors) {
+        const el = root.querySelector(selector);
+        if (!el || el.hidden || el.disabled || el.getClientRects().length === 0) { continue; }
+        const bg = background(el);
+        const fg = over(parse(getComputedStyle(el).color), bg);
+        const [hi, lo] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+        found.push({ selector, text: el.textContent, ratio: (hi + 0.05) / (lo + 0.05),
+                     mark: getComputedStyle(el, '::before').content });
+    }
+    return found;
+}"""
+
+
+def contrast_of(page: Page) -> list[dict[str, object]]:
+    return page.locator(TOOLBAR).evaluate(CONTRAST_JS)
+
+
+def assert_readable(page: Page, where: str) -> list[dict[str, object]]:
+    measured = contrast_of(page)
+    assert len(measured) >= 3, measured
+    low = [m for m in measured if float(m["ratio"]) < 4.5]  # type: ignore[arg-type]
+    print(where, [(m["selector"], round(float(m["ratio"]), 2)) for m in measured])  # type: ignore[arg-type]
+    assert not low, f"{where}: text below 4.5:1: {low}"
+    return measured
+
+
+def test_lab_toolbar_is_readable_in_light_and_dark_themes(page: Page, lab_server: Server) -> None:
+    name = lab_server.notebook(f"theme-{uuid.uuid4().hex[:6]}.ipynb", ["%load_ext jupyter_seed", "%seed 42"])
+    open_notebook(page, lab_server, name)
+    run_cell(page, 0)
+    expect(page.locator(BADGE)).to_have_text("unseeded", timeout=TWO_SECONDS)
+    # "unseeded" once (the badge); the seed button says what a click does.
+    assert page.locator(TOOLBAR).inner_text().count("unseeded") == 1, page.locator(TOOLBAR).inner_text()
+    expect(page.locator(SEED)).to_have_text("set seed")
+    run_cell(page, 1)
+    expect(page.locator(SEED)).to_have_text("42", timeout=TWO_SECONDS)
+    page.locator(PER_CELL).click()
+    expect(page.locator(PER_CELL)).to_have_attribute("aria-pressed", "true", timeout=TWO_SECONDS)
+    per_cell = page.locator(PER_CELL)
+    for theme, tag in (("JupyterLab Light", "light"), ("JupyterLab Dark", "dark")):
+        set_theme(page, theme)
+        page.mouse.move(0, 0)
+        screenshot(page, f"toolbar-active-{tag}.png")
+        measured = assert_readable(page, f"{tag}, per-cell on")
+        (active,) = [m for m in measured if m["selector"] == ".jp-SeedToolbar-perCell"]
+        assert "✓" in str(active["mark"]), active  # the on state is more than a colour
+        # Hovered, on and off stay distinct (the check mark and the underline stay).
+        per_cell.hover()
+        hovered_on = per_cell.evaluate(
+            "el => [getComputedStyle(el).boxShadow, getComputedStyle(el, '::before').content]"
+        )
+        assert_readable(page, f"{tag}, per-cell on, hovered")
+        per_cell.click()
+        expect(per_cell).to_have_attribute("aria-pressed", "false", timeout=TWO_SECONDS)
+        per_cell.hover()
+        hovered_off = per_cell.evaluate(
+            "el => [getComputedStyle(el).boxShadow, getComputedStyle(el, '::before').content]"
+        )
+        assert hovered_on != hovered_off and "✓" not in hovered_off[1], (hovered_on, hovered_off)
+        assert_readable(page, f"{tag}, per-cell off, hovered")
+        per_cell.click()
+        expect(per_cell).to_have_attribute("aria-pressed", "true", timeout=TWO_SECONDS)
+    # The risks panel's fix buttons look like buttons: a border and a filled background.
+    page.locator(RISKS).click()
+    fix = page.locator(f"{RISKS_PANEL} .jp-SeedToolbar-fix").first
+    expect(fix).to_be_visible(timeout=TWO_SECONDS)
+    style = fix.evaluate("el => [getComputedStyle(el).borderTopWidth, getComputedStyle(el).backgroundColor]")
+    assert style[0] != "0px" and style[1] not in ("rgba(0, 0, 0, 0)", "transparent"), style
+    set_theme(page, "JupyterLab Light")
+
+
+@pytest.mark.parametrize("kind", ["lab", "notebook"])
+def test_seed_stays_visible_in_a_900px_window(page: Page, kind: str, request: pytest.FixtureRequest) -> None:
+    server: Server = request.getfixturevalue(f"{kind}_server")
+    page.set_viewport_size({"width": 900, "height": 800})
+    name = server.notebook(f"narrow-{uuid.uuid4().hex[:6]}.ipynb", ["%load_ext jupyter_seed\n%seed 3407"])
+    open_notebook(page, server, name)
+    run_cell(page, 0)
+    seed = page.locator(SEED)
+    expect(seed).to_have_text("3407", timeout=TWO_SECONDS)
+    page.wait_for_timeout(500)  # let the toolbar's resizer settle
+    expect(seed).to_be_visible()
+    toolbar_box = page.locator(f"{PANEL} .jp-NotebookPanel-toolbar").bounding_box()
+    seed_box = seed.bounding_box()
+    assert toolbar_box and seed_box, (toolbar_box, seed_box)
+    # In the notebook's toolbar row, not in its "⋯" overflow popup.
+    assert toolbar_box["y"] <= seed_box["y"] <= toolbar_box["y"] + toolbar_box["height"], (
+        toolbar_box,
+        seed_box,
+    )
+    assert seed_box["x"] + seed_box["width"] <= toolbar_box["x"] + toolbar_box["width"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"toolbar-900px-{kind}.png"))

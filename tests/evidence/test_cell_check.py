@@ -71,7 +71,7 @@ def test_time_time_fails_with_cause(shell: Any, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "NOT reproducible: 3 runs" in out
     assert "run 2 vs run 1: value:" in out and "run 3 vs run 1" in out
-    assert "cause 1: [confirmed] time.time(): called at line 2; made deterministic, the cell reproduces" in out
+    assert "cause 1: [confirmed] time.time(): called at line 2; the value it returned is printed in the output" in out
 
 
 def test_stateful_cell_is_reported_as_stateful_not_nondeterministic(
@@ -122,9 +122,9 @@ def test_every_run_failing_raises_the_error(shell: Any, capsys: pytest.CaptureFi
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("%%seed --check --runs 1 3\nx = 1", "--runs must be at least 2"),
+        ("%%seed --check --runs 1 3\nx = 1", "--runs must be an integer from 2 to 100, got 1"),
         ("%%seed --runs 3 3\nx = 1", "--runs goes with --check"),
-        ("%%seed --check --runs two 3\nx = 1", "invalid int value"),
+        ("%%seed --check --runs two 3\nx = 1", "--runs must be an integer from 2 to 100, got 'two'"),
         ("%%seed --check --sweep 0:3\nx = 1", "--check cannot be used with --sweep"),
         ("%%seed --check -5\nx = 1", ""),
         ("%%seed --check 3\nx = (", "does not parse"),
@@ -299,3 +299,54 @@ def test_the_doctor_names_an_unseeded_generator_with_its_line(
     out = capsys.readouterr().out
     assert "cause 1: [confirmed] random.Random(): called at line 2" in out and "random.Random(seed)" in out
     assert result.result == shell.user_ns["draw"]  # the namespace is the shown run's
+
+
+# ------------------------------------ the output rules of `jupyter-seed check` (issue 19, A6)
+def test_an_elapsed_time_cell_reproduces_as_in_the_cli(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    run(shell, "import time\nimport numpy as np")
+    run(
+        shell,
+        "%%seed --check 1\nt0 = time.perf_counter()\ntotal = np.random.rand(20_000).sum()\n"
+        "elapsed = time.perf_counter() - t0\nprint(f'took {elapsed * 1000:.2f} ms')\nprint(round(total, 6))",
+    )
+    out = capsys.readouterr().out
+    assert "Reproducible: 2 runs under seed 1" in out and "and total" in out, out
+    assert "not compared: 'elapsed', 't0', set from a clock" in out
+    # A value built from a clock that is not a timing is still compared.
+    run(shell, "%%seed --check 1\nstamp = int(time.time() * 1e6)\nrng = np.random.default_rng(stamp)\n"
+        "draw = rng.random()")
+    assert "NOT reproducible" in capsys.readouterr().out
+
+
+def test_a_timeit_cell_reproduces_as_in_the_cli(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    run(shell, "import numpy as np")
+    run(shell, "%%seed --check 2 --runs 3\n%timeit -n 50 -r 3 np.random.rand(200)\nprint(np.random.rand(2))")
+    out = capsys.readouterr().out
+    assert "per loop" in out and "Reproducible: 3 runs under seed 2" in out, out
+
+
+def test_a_keras_fit_cell_reproduces_and_is_not_called_stateful() -> None:
+    """Keras `fit` progress (`18ms/step`, ANSI, `\\r`, `\\b`) and per-process layer names (`dense_1`)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os\nos.environ['KERAS_BACKEND'] = 'torch'\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\nshell.run_line_magic('load_ext', 'jupyter_seed')\n"
+        "shell.run_cell('import numpy as np, keras\\nx = np.random.rand(64, 4).astype(\"float32\")\\n"
+        "y = (x.sum(1) > 2).astype(\"float32\")')\n"
+        "fit = ('%%seed --check 1\\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), "
+        "keras.layers.Dense(1, activation=\"sigmoid\")])\\nmodel.compile(optimizer=\"adam\", "
+        "loss=\"binary_crossentropy\", metrics=[\"accuracy\"])\\nhistory = model.fit(x, y, epochs=2, batch_size=16)')\n"
+        "for cell in (fit, fit, '%%seed --check 1\\nhistory = model.fit(x, y, epochs=1, verbose=0)'):\n"
+        "    shell.run_cell(cell)\n    print('=====')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    first, again, training_on = done.stdout.split("=====")[:3]
+    assert "ms/step" in first and "\x08" in first, done.stdout + done.stderr
+    for out in (first, again):  # again: `model` and `history` exist before the check and are not copied
+        assert "Reproducible: 2 runs under seed 1" in out and "STATEFUL" not in out, out
+        assert "could not snapshot" not in out  # the cell assigns them before it reads them
+    # A cell that trains the model a previous cell made does depend on its previous run.
+    assert "STATEFUL" in training_on and "could not snapshot 'model'" in training_on, training_on

@@ -163,7 +163,7 @@ def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         (["--jupyter-seed-runs", "1"], "--jupyter-seed-runs"),
         (["--jupyter-seed-timeout", "-1"], "--jupyter-seed-timeout"),
         (["--jupyter-seed-ignore", "("], "not a valid regular expression"),
-        (["--jupyter-seed-mode", "asis", "--jupyter-seed-per-cell", "same"], "--per-cell goes with"),
+        (["--jupyter-seed-mode", "asis", "--jupyter-seed-per-cell", "same"], "--jupyter-seed-per-cell goes with"),
     ],
 )
 def test_plugin_options_are_validated_once_at_start_up(tmp_path: Path, args: list[str], message: str) -> None:
@@ -186,3 +186,118 @@ def test_in_mode_asis_the_doctor_tries_a_seed_first(tmp_path: Path) -> None:
     first, second = (cell.causes[0] for cell in report.differing)
     assert (first.kind, first.confirmed) == ("no seed", True) and "%seed N" in first.fix
     assert (second.kind, second.confirmed) == ("hash randomisation", True)
+
+
+# ------------------------------------- notebooks as jupytext and myst-nb save them (issue 19, A1)
+def write_old_format_notebook(path: Path, *sources: str, minor: int = 4) -> Path:
+    """nbformat 4.<minor> with an ``id`` on some cells, as jupytext writes (the JAX docs): the 4.4 schema
+    has no ids, so strict ``nbformat.validate`` refuses the file that nbclient and JupyterLab run."""
+    cells = [
+        {"cell_type": "markdown", "id": "b79e0c62", "metadata": {}, "source": ["## Debugging"]},
+        *(
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+            | ({"id": f"61675ec{index}"} if index % 2 == 0 else {})
+            for index, source in enumerate(sources)
+        ),
+    ]
+    notebook = {
+        "cells": cells,
+        "metadata": {
+            "jupytext": {"formats": "ipynb,md:myst"},
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": minor,
+    }
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    with pytest.raises(nbformat.ValidationError, match="'id' was unexpected"):
+        nbformat.validate(nbformat.reads(path.read_text(), as_version=4))
+    return path
+
+
+def test_old_format_notebooks_with_cell_ids_run_in_check_pytest_and_the_doctor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_old_format_notebook(
+        tmp_path / "jupytext.ipynb", "import random\nprint(random.random())", "print(random.random())"
+    )
+    assert main(["check", str(path)]) == 0, capsys.readouterr()
+    report = check_notebook(path, mode="per-cell", per_cell="derived")
+    assert report.ok and [cell.cell_id for cell in report.cells] == ["61675ec0", "cell-3"]  # kept, given
+    unseeded = check_notebook(path, mode="asis")  # differs: the doctor runs on it too
+    assert not unseeded.ok and unseeded.differing[0].causes, unseeded.render("text")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env.pop("PYTEST_CURRENT_TEST", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--jupyter-seed-check", path.name],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}', "Unsupported nbformat version 5"),
+        ('{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": {}}', "'cells' is not a list"),
+        ('[1, 2]', "the file holds a JSON list"),
+        (
+            '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code", "id": "x"}]}',
+            "not a valid notebook",
+        ),
+    ],
+)
+def test_what_nbclient_cannot_run_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    path = tmp_path / "refused.ipynb"
+    path.write_text(content)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+# ------------------------------------------------------- deeply nested notebooks (issue 19, A9)
+def _nested(depth: int) -> object:
+    value: object = 0
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("layout", ["array", "metadata"])
+def test_a_deeply_nested_notebook_is_one_line_and_exit_2_in_the_cli_and_pytest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], layout: str
+) -> None:
+    path = tmp_path / "deep.ipynb"
+    if layout == "array":  # beyond what Python's json module reads
+        path.write_text("[" * 100_000 + "]" * 100_000)
+    else:  # valid JSON that nbformat (and so JupyterLab's server) cannot turn into a notebook
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells.append(nbformat.v4.new_code_cell("1"))
+        raw = json.loads(nbformat.writes(notebook))
+        raw["cells"][0]["metadata"]["deep"] = _nested(700)
+        path.write_text(json.dumps(raw))
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"jupyter-seed check: error: {path}: not a valid notebook: its JSON is nested too deeply to read"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env.pop("PYTEST_CURRENT_TEST", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--jupyter-seed-check", path.name],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 2 and "RecursionError" not in output and "Traceback" not in output, output
+    errors = [line for line in output.splitlines() if "nested too deeply" in line]
+    assert errors == [f"jupyter-seed: {path}: not a valid notebook: its JSON is nested too deeply to read"], output
+
+
+def test_nested_metadata_nbformat_reads_is_run_without_copying_it_per_run(tmp_path: Path) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell("print(1)"))
+    raw = json.loads(nbformat.writes(notebook))
+    raw["cells"][0]["metadata"]["deep"] = _nested(420)  # nbformat reads it; copy.deepcopy of it recurses
+    path = tmp_path / "nested.ipynb"
+    path.write_text(json.dumps(raw))
+    assert check_notebook(path, runs=2, parallel=1).ok

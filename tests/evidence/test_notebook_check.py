@@ -274,3 +274,46 @@ def test_check_works_where_an_event_loop_is_already_running() -> None:
     with ThreadPoolExecutor(max_workers=1) as pool:
         report = pool.submit(lambda: asyncio.run(from_inside_a_loop())).result()
     assert report.ok
+
+
+# ------------------------------------------------- memory does not grow with --runs (issue 19, B11)
+def _peak_check_memory(path: Path, runs: int) -> int:
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        report = check_notebook(path, runs=runs, parallel=1, doctor=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.ok, report.render("text")
+    return peak
+
+
+def test_runs_are_compared_as_they_finish_so_memory_does_not_grow_with_runs(tmp_path: Path) -> None:
+    """A cell printing 3 MB: keeping every run would hold 4 more copies (12 MB) at 6 runs than at 2."""
+    path = write_notebook(tmp_path / "big.ipynb", "print('x' * 3_000_000)")
+    at_two, at_six = _peak_check_memory(path, 2), _peak_check_memory(path, 6)
+    assert at_six < at_two + 3_000_000, (at_two, at_six)
+
+
+def test_the_runner_holds_no_finished_run(tmp_path: Path) -> None:
+    import gc
+    import weakref
+
+    from jupyter_seed.evidence.checks.runner import for_each_run
+
+    notebook = load_notebook(write_notebook(tmp_path / "small.ipynb", "print(1)"))
+    delivered: list[weakref.ref[Any]] = []
+    alive_at_delivery: list[int] = []
+
+    def on_run(number: int, executed: Any) -> None:
+        gc.collect()
+        alive_at_delivery.append(sum(ref() is not None for ref in delivered))
+        delivered.append(weakref.ref(executed))
+
+    for_each_run(notebook, runs=4, on_run=on_run, seed=0, per_cell=None, cwd=str(tmp_path), parallel=1)
+    gc.collect()
+    assert alive_at_delivery == [0, 0, 0, 0] and all(ref() is None for ref in delivered)

@@ -48,12 +48,12 @@ def test_minimize_compares_with_lower_is_better(shell: Any) -> None:
 def test_jsonl_save_resumes_after_an_interrupt_and_compares_across_restarts(
     shell: Any, tmp_path: Path
 ) -> None:
-    store = tmp_path / "base.jsonl"
-    calls: list[int] = []
+    store, log = tmp_path / "base.jsonl", tmp_path / "calls"
 
-    def tick() -> None:  # a function: not part of the namespace a sweep puts back between seeds
-        calls.append(1)
-        if len(calls) == 5:
+    def tick() -> None:  # counts in a file: a changed closure or global would (rightly) not resume
+        with log.open("a") as handle:
+            handle.write("1")
+        if len(log.read_text()) == 5:
             raise KeyboardInterrupt
 
     shell.user_ns["tick"] = tick
@@ -68,7 +68,7 @@ def test_jsonl_save_resumes_after_an_interrupt_and_compares_across_restarts(
     # A fresh kernel knows no names, but the file is there: compare against it directly.
     from jupyter_seed.evidence.sweeps import store as sweep_store
 
-    sweep_store.shelf(shell).clear()
+    sweep_store.named_sweeps(shell).clear()
     result = shell.run_cell(
         f"%%seed --sweep 0:8 --compare {store}\nimport numpy as np\nnp.random.rand() * 2"
     ).result

@@ -194,28 +194,40 @@ def test_broken_executor_stops_the_sweep_with_a_partial_result() -> None:
 
 # ------------------------------------------------------------- resume
 class InterruptAt:
-    """A metric that presses Ctrl-C when it reaches one seed (once), and counts its calls."""
+    """A metric that presses Ctrl-C when it reaches one seed (once), and counts its calls.
 
-    def __init__(self, seed: int) -> None:
-        self.seed, self.calls, self.fired = seed, [], False
+    Its bookkeeping lives in files, not in the object: a store's code identity covers a
+    callable's own state, so an object whose attributes changed would (rightly) not resume.
+    """
+
+    def __init__(self, seed: int, folder: Path) -> None:
+        self.seed, self.log, self.fired = seed, folder / f"calls-{seed}", folder / f"fired-{seed}"
+
+    @property
+    def calls(self) -> list[int]:
+        return [int(line) for line in self.log.read_text().split()] if self.log.exists() else []
+
+    def forget_calls(self) -> None:
+        self.log.unlink(missing_ok=True)
 
     def __call__(self, seed: int) -> dict[str, float]:
-        if seed == self.seed and not self.fired:
-            self.fired = True
+        if seed == self.seed and not self.fired.exists():
+            self.fired.touch()
             raise KeyboardInterrupt
-        self.calls.append(seed)
+        with self.log.open("a") as log:
+            log.write(f"{seed}\n")
         return {"acc": float(np.random.rand()), "bad": float("nan") if seed % 2 else float(seed)}
 
 
 def test_interrupted_sweep_resumes_from_its_file_to_an_identical_table(tmp_path: Path) -> None:
     store = tmp_path / "run.jsonl"
-    metric = InterruptAt(5)
+    metric = InterruptAt(5, tmp_path)
     partial = sweep(metric, "0:10", save=store, progress=False)
     assert partial.interrupted and partial.seeds == [0, 1, 2, 3, 4] and partial.not_run == [5, 6, 7, 8, 9]
-    metric.calls.clear()
+    metric.forget_calls()
     resumed = sweep(metric, "0:10", save=store, progress=False)
     assert metric.calls == [5, 6, 7, 8, 9] and resumed.resumed == 5 and not resumed.interrupted
-    fresh = sweep(InterruptAt(-1), "0:10", progress=False)
+    fresh = sweep(InterruptAt(-1, tmp_path), "0:10", progress=False)
     assert table(resumed).equals(table(fresh)) and resumed.summary() == fresh.summary()
     import json
 
@@ -247,7 +259,7 @@ def test_resume_with_other_code_is_refused_in_one_line(tmp_path: Path) -> None:
 
 def test_comparison_resumes_and_pairs_only_finished_seeds(tmp_path: Path) -> None:
     store = tmp_path / "cmp.jsonl"
-    stopper = InterruptAt(3)
+    stopper = InterruptAt(3, tmp_path)
     partial = compare({"a": stopper, "b": improved}, range(6), save=store, progress=False)
     assert partial.interrupted and partial.comparison().seeds == (0, 1, 2)
     done = compare({"a": stopper, "b": improved}, range(6), save=store, progress=False)

@@ -121,7 +121,7 @@ def test_help_lists_every_option(shell: object, capsys: pytest.CaptureFixture[st
     assert shell.run_line_magic("seed", "-h") is None  # type: ignore[attr-defined]
     line_help = capsys.readouterr().out
     for option in ("--per-cell", "--no-per-cell", "--deterministic", "--no-deterministic", "--random",
-                   "--patch-default-rng", "--no-patch-default-rng", "{same,derived,off}"):
+                   "--patch-default-rng", "--no-patch-default-rng", "{off,same,derived}", "{off,strict,warn}"):
         assert option in line_help
     assert "--check" not in line_help
     shell.run_cell_magic("seed", "--help", "1")  # type: ignore[attr-defined]
@@ -154,8 +154,13 @@ def test_help_is_built_on_first_use_not_at_load() -> None:
         ("line", "'", "No closing quotation"),
         ("line", '3 "', "No closing quotation"),
         ("cell", "--sweep '0:3", "No closing quotation"),
-        ("line", "9" * 5000, "got 999999999999…(5000 characters)"),
-        ("cell", "9" * 5000, "got 999999999999…(5000 characters)"),
+        # The same words as `jupyter-seed check --seed 999…`: one rule, one message (seeding/seeds.py).
+        ("line", "9" * 5000, "seed must be an integer in [0, 4294967295], got '9999999999"),
+        ("line", "9" * 5000, "'…(5000 characters)"),
+        ("cell", "9" * 5000, "'…(5000 characters)"),
+        ("cell", "--check --runs 1", "--runs must be an integer from 2 to 100, got 1"),
+        ("cell", "--check --runs 101", "--runs must be an integer from 2 to 100, got 101"),
+        ("cell", "--check --runs x", "--runs must be an integer from 2 to 100, got 'x'"),
         # 10,000, not more: IPython's own $-expansion of a magic line is quadratic before we see it.
         ("line", "--per-cell " + "x" * 10_000, "invalid choice"),
         ("line", "--check", "--check belongs to the cell magic %%seed"),
@@ -343,12 +348,12 @@ def test_unload_is_an_exact_mirror_of_load(seeder: object) -> None:
     seeder.set_deterministic("off")  # type: ignore[attr-defined]
 
 
-def test_status_lists_the_doctor_risks_with_their_fixes(shell: object) -> None:
+def test_status_lists_the_risks_with_their_fixes(shell: object) -> None:
     shell.run_line_magic("seed", "5 --quiet")  # type: ignore[attr-defined]
     view = shell.run_line_magic("seed", "")  # type: ignore[attr-defined]
     text, html = repr(view), view._repr_html_()
     assert "risk: deterministic mode is off" in text and "(fix: %seed --deterministic)" in text
-    assert "Doctor: risks in this kernel now" in html
+    assert "Risks in this kernel now" in html and "Doctor" not in html
     shell.run_line_magic("seed", "--deterministic --per-cell -q")  # type: ignore[attr-defined]
     text = repr(shell.run_line_magic("seed", ""))  # type: ignore[attr-defined]
     assert "deterministic mode is off" not in text and "per-cell reseeding is off" not in text

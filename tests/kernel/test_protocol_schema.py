@@ -25,7 +25,7 @@ DUMP = r"""
 import json, random
 import numpy.random, torch
 import jupyter_seed
-from jupyter_seed.kernel.comm import state_payload
+from jupyter_seed.kernel.state_contract import build_state
 from jupyter_seed.seeding.seeder import get_seeder
 
 # torch's own initial seed is random per process; fix it so the fixture is stable.
@@ -34,7 +34,7 @@ torch.manual_seed(11202429940358247561)
 seeder = get_seeder()
 seeder.extension_loaded = True  # what %load_ext sets; no shell is needed for the state
 def message(answered):
-    return {"protocol": 1, "type": "state", "state": state_payload(seeder), "pending": [], "answered": answered}
+    return {"protocol": 1, "type": "state", "state": build_state(seeder), "pending": [], "answered": answered}
 dumps = {"unseeded": message([])}
 jupyter_seed.seed_everything(3407)
 dumps["seeded"] = message(["req-1"])
@@ -83,3 +83,61 @@ def test_a_state_that_drifts_from_the_schema_is_caught(dumps: dict[str, Any]) ->
     del state["surprise"]
     state["per_cell"] = "always"
     assert schema_errors(state, "state")
+
+
+# ------------------------------------------------------------ one contract
+class _RecordingComm:
+    """Stands in for a front end's comm: records what the kernel sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def on_msg(self, callback: Any) -> None:
+        pass
+
+    def on_close(self, callback: Any) -> None:
+        pass
+
+    def send(self, data: dict[str, Any]) -> None:
+        self.sent.append(json.loads(json.dumps(data, allow_nan=False)))  # the wire is strict JSON
+
+    def close(self) -> None:
+        pass
+
+
+def _state_errors(state: object) -> list[str]:
+    """``definitions/state`` checked by jsonschema itself, not by our schema subset."""
+    import jsonschema
+
+    root = schema()
+    validator = jsonschema.Draft7Validator({"definitions": root["definitions"], "$ref": "#/definitions/state"})
+    return [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(state)]
+
+
+def test_the_public_state_fits_the_schema_it_documents(seeder: Any) -> None:
+    import jupyter_seed
+
+    state = jupyter_seed.state()
+    assert _state_errors(state) == []
+    assert isinstance(state["risks"], list) and state["protocol"] == 1
+
+
+def test_public_state_comm_payload_and_status_view_are_one_contract(shell: Any) -> None:
+    import jupyter_seed
+    from jupyter_seed.kernel.extension import registration_of
+
+    shell.run_line_magic("seed", "3407 --per-cell derived -q")
+    front = _RecordingComm()
+    registration_of(shell).frontend_comms.accept(front)
+    (message,) = front.sent
+    assert schema_errors(message, "kernelMessage") == []
+    views = {
+        "jupyter_seed.state()": jupyter_seed.state(),
+        "comm payload": message["state"],
+        "%seed status": shell.run_line_magic("seed", "").state,
+    }
+    for name, state in views.items():
+        assert _state_errors(state) == [], name
+        assert state["seed"] == 3407 and state["per_cell"] == "derived", name
+    assert views["jupyter_seed.state()"] == views["comm payload"] == views["%seed status"]
+    assert any(risk["id"] == "deterministic_off" for risk in views["%seed status"]["risks"])

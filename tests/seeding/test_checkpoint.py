@@ -12,8 +12,9 @@ import pytest
 np = pytest.importorskip("numpy")
 torch = pytest.importorskip("torch")
 
-from jupyter_seed.seeding.checkpoint import CheckpointError, load_state, save_state  # noqa: E402
 from support import run_python  # noqa: E402
+
+from jupyter_seed.seeding.checkpoint import CheckpointError, load_state, save_state  # noqa: E402
 
 
 def _draws() -> tuple:

@@ -149,7 +149,7 @@ def test_malformed_identity_is_refused_in_one_line(attributes: dict[str, Any]) -
 
 
 def test_hostile_exception_text_still_gives_one_line() -> None:
-    from jupyter_seed.seeding.errors import describe_error
+    from jupyter_seed.seeding.messages import describe_error
 
     assert describe_error(Hostile()) == "Hostile"
     assert describe_error(ValueError("a\nb")) == "ValueError: a …"

@@ -1,4 +1,4 @@
-"""Protocol parsing, error quoting and the doctor's risks: pure functions, no kernel, no framework."""
+"""Protocol parsing, error quoting and the risks list: pure functions, no kernel, no framework."""
 
 from __future__ import annotations
 
@@ -116,5 +116,5 @@ def test_each_risk_names_its_fix() -> None:
     assert risks_of(_state(per_cell="off"))[0]["fix"] == "per_cell"
 
 
-def test_odd_sources_do_not_break_the_doctor() -> None:
+def test_odd_sources_do_not_break_the_risks_list() -> None:
     assert risks_of(_state(sources=[{"name": "torch", "loaded": True, "determinism": None}, {}])) == []

@@ -83,3 +83,56 @@ def test_widget_model_ids_are_not_compared_but_the_rest_is() -> None:
 
     assert outputs_difference([view("02b5be64")], [view("f1a948af")], "", volatile_rules()) is None
     assert outputs_difference([view("02b5be64")], [view("f1a948af", 3)], "", volatile_rules()) is not None
+
+
+# ------------------------------------------------ ipykernel's per-process cell file (issue 19, A2)
+def _cell_file(code: str, pid: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The file name ipykernel itself gives a cell in a kernel with process id ``pid``."""
+    compiler = pytest.importorskip("ipykernel.compiler")
+    monkeypatch.delenv("IPYKERNEL_CELL_NAME", raising=False)
+    with monkeypatch.context() as patch:
+        patch.setattr(compiler.os, "getpid", lambda: pid)
+        return str(compiler.get_file_name(code))
+
+
+def test_the_kernels_pid_in_a_warning_path_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    code = "x = random.uniform(random.key(0), (1000,), dtype=jnp.float64)\nx.dtype"
+    warning = "{}:1: UserWarning: Explicitly requested dtype float64 is not available\n"
+    first, second = (warning.format(_cell_file(code, pid, monkeypatch)) for pid in (14007, 9))
+    assert first != second and "ipykernel_14007" in first
+    assert outputs_difference([stream(first, "stderr")], [stream(second, "stderr")], "") is None
+    # The file name's other parts are not masked: another cell's code is another file.
+    other = warning.format(_cell_file(code + "\n", 9, monkeypatch))
+    assert outputs_difference([stream(first, "stderr")], [stream(other, "stderr")], "") is not None
+    assert outputs_difference([stream(first, "stderr")], [stream(first.replace(":1:", ":2:"), "stderr")], "")
+
+
+def test_the_pid_is_masked_in_windows_paths_and_nowhere_else() -> None:
+    windows = r"C:\Users\ada\AppData\Local\Temp\ipykernel_{}\2912.py:3: FutureWarning: use observed=True"
+    assert outputs_difference(
+        [stream(windows.format(4242), "stderr")], [stream(windows.format(77), "stderr")], ""
+    ) is None
+    # A number after "ipykernel_" that is no cell file (or a process id printed as data) stays.
+    for text in ("ipykernel_4242 started\n", "/tmp/ipykernel_4242/notes.txt\n", "pid 4242\n"):
+        assert outputs_difference([stream(text)], [stream(text.replace("4242", "77"))], "") is not None
+
+
+# ------------------------------------------------------- streams compared apart (issue 19, A3)
+def test_where_a_stderr_chunk_falls_among_stdout_chunks_is_not_compared() -> None:
+    """Keras fit: progress on stdout in chunks, a UserWarning on stderr between two of them."""
+    warning = stream("trainer.py:86: UserWarning: The model does not have any trainable weights.\n", "stderr")
+    result = {"output_type": "execute_result", "data": {"text/plain": "<History>"}, "metadata": {}}
+    epochs = [stream(f"Epoch {n}/3\n\r1/1 ━━━━ 0s 15ms/step - loss: 10.3545\n") for n in (1, 2, 3)]
+    first = [epochs[0], warning, epochs[1], epochs[2], result]
+    second = [epochs[0], epochs[1], warning, epochs[2], {**result, "execution_count": 4}]
+    third = [epochs[0], epochs[1], epochs[2], warning, result]
+    assert outputs_difference(first, second, "") is None
+    assert outputs_difference(first, third, "") is None
+    # Each stream's own text still counts, and so does every other output, in order.
+    changed = [*first[:3], stream("Epoch 3/3\n\r1/1 ━━━━ 0s 9ms/step - loss: 10.3546\n"), result]
+    found = outputs_difference(first, changed, "cell 35")
+    assert found is not None and found.where == "cell 35 stdout line 6"
+    found = outputs_difference(first, [*epochs, result], "cell 35")
+    assert found is not None and found.where == "cell 35 stderr line 1"
+    found = outputs_difference(first, [*second[:-1], {**result, "data": {"text/plain": "<Other>"}}], "cell 35")
+    assert found is not None and found.where == "cell 35 output 4 text/plain line 1"  # as JupyterLab numbers them

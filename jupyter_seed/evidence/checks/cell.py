@@ -12,17 +12,19 @@ The namespace after the check is the last run's.
 
 from __future__ import annotations
 
+import ast
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .cell_doctor import diagnose_cell
-from ..cell_names import analyze_cell
-from ..harness import NamespaceSnapshot, RunRecord, run_once, validate_runs
-from ..outputs.values import Difference, first_difference, short_repr
-from ..outputs.mimebundle import mimebundle_difference, text_difference
-from ..outputs.text_rules import ADDRESS_RULES, normalize_text
 from ...seeding.seeder import Seeder
+from ..cell_names import analyze_cell
+from ..harness import NamespaceSnapshot, RunRecord, run_once
+from ..options import validate_runs
+from ..outputs.mimebundle import mimebundle_difference, text_difference
+from ..outputs.text_rules import normalize_text, terminal_text
+from ..outputs.values import Difference, first_difference, short_repr
+from .cell_doctor import diagnose_cell
 
 Verdict = Literal["reproducible", "stateful", "nondeterministic", "failed"]
 
@@ -39,6 +41,8 @@ class CellCheckReport:
     unrestorable: dict[str, str]
     errors: list[str | None]
     compared_names: list[str]
+    clock_names: list[str] = field(default_factory=list)
+    """Names the cell sets from a clock: timings, not compared (as durations in outputs are masked)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -84,6 +88,9 @@ class CellCheckReport:
                 "  The check restored those names before every run and the runs agree; "
                 "running the cell again by hand will not repeat its result."
             )
+        if self.clock_names:
+            listed = ", ".join(repr(name) for name in self.clock_names)
+            lines.append(f"  not compared: {listed}, set from a clock (timings, like durations in outputs)")
         for name, error in self.unrestorable.items():
             lines.append(f"  could not snapshot {name!r}: {error}")
         if self.differences and self.causes:
@@ -95,22 +102,25 @@ class CellCheckReport:
         return "\n".join(lines)
 
 
-# Only memory addresses: in one kernel a timestamp or duration that changes is the nondeterminism.
-_ADDRESSES = ADDRESS_RULES
-
-
 def compare_runs(first: RunRecord, other: RunRecord) -> Difference | None:
-    if first.error_text != other.error_text:
+    """The first difference between two runs, under the output rules of ``jupyter-seed check``.
+
+    Printed and displayed text is compared as JupyterLab shows it, with the volatile parts
+    masked (durations, ``%timeit`` loop counts, progress redraws, addresses): one set of
+    output rules serves every check. Values and assigned names are compared exactly.
+    """
+    errors = [None if text is None else normalize_text(text) for text in (first.error_text, other.error_text)]
+    if errors[0] != errors[1]:
         return Difference("error", short_repr(first.error_text), short_repr(other.error_text))
     found = text_difference(
-        normalize_text(first.stdout, _ADDRESSES), normalize_text(other.stdout, _ADDRESSES), "stdout"
+        normalize_text(terminal_text(first.stdout)), normalize_text(terminal_text(other.stdout)), "stdout"
     )
     if found is not None:
         return found
     if len(first.displayed) != len(other.displayed):
         return Difference("number of displays", str(len(first.displayed)), str(len(other.displayed)))
-    for index, (a, b) in enumerate(zip(first.displayed, other.displayed), start=1):
-        found = mimebundle_difference(a, b, f"display {index}", rules=_ADDRESSES)
+    for index, (a, b) in enumerate(zip(first.displayed, other.displayed, strict=False), start=1):
+        found = mimebundle_difference(a, b, f"display {index}")
         if found is not None:
             return found
     found = first_difference(first.figures, other.figures, "figures")
@@ -132,6 +142,59 @@ def compare_runs(first: RunRecord, other: RunRecord) -> Difference | None:
     return None
 
 
+_CLOCKS = frozenset(
+    {
+        "time", "time_ns", "perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns",
+        "process_time", "process_time_ns", "thread_time", "thread_time_ns", "default_timer",
+        "now", "utcnow", "today",
+    }
+)
+"""Functions of ``time``, ``timeit`` and ``datetime`` (or pandas' ``Timestamp``) that read a clock."""
+
+
+def clock_names(source: str) -> frozenset[str]:
+    """Top-level names the cell sets to a clock reading or to arithmetic on clock readings.
+
+    ``t0 = time.perf_counter()``, ``elapsed = time.perf_counter() - t0``, ``ms = elapsed * 1e3``:
+    a timing, which legitimately differs between runs as the durations masked in outputs
+    do. Anything else built from a clock (``seed = int(time.time())``) is not one of them:
+    it stays compared.
+    """
+    found: set[str] = set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return frozenset()
+
+    def is_timing(node: ast.AST) -> bool:
+        if isinstance(node, ast.Call):
+            function = node.func
+            name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+            return name in _CLOCKS and not node.args and not node.keywords
+        if isinstance(node, ast.BinOp):
+            return (is_timing(node.left) or is_timing(node.right)) and all(
+                is_timing(side) or _is_constant_or(side, found) for side in (node.left, node.right)
+            )
+        if isinstance(node, ast.UnaryOp):
+            return is_timing(node.operand)
+        return isinstance(node, ast.Name) and node.id in found
+
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and all(isinstance(t, ast.Name) for t in statement.targets):
+            targets = [t.id for t in statement.targets if isinstance(t, ast.Name)]
+            if is_timing(statement.value):
+                found.update(targets)
+            else:
+                found.difference_update(targets)
+    return frozenset(found)
+
+
+def _is_constant_or(node: ast.AST, names: set[str]) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) or (
+        isinstance(node, ast.Name) and node.id in names
+    )
+
+
 # -------------------------------------------------------------------- check
 def check_cell(
     shell: Any, seeder: Seeder, cell: str, seed: int | None, runs: int = 2
@@ -148,6 +211,11 @@ def check_cell(
     names = analyze_cell(source)  # SyntaxError here, before anything ran
     namespace = shell.user_ns
     snapshot = NamespaceSnapshot(namespace, set(names.assigned | names.read))
+    # A name the cell overwrites before reading it needs no snapshot: only the others can carry state.
+    carried = names.read_before_assigned | (names.read - names.assigned)
+    unrestorable = {n: e for n, e in snapshot.unrestorable.items() if n in carried}
+    timings = clock_names(source)
+    compared = frozenset(names.assigned - timings)
     read_only = {n for n in names.read - names.assigned if n in snapshot.saved}
     stateful = [
         f"reads {name!r} before assigning it"
@@ -163,7 +231,7 @@ def check_cell(
         if index > 0:
             snapshot.restore(namespace)
         seeded = seeder.seeded(seed) if seed is not None else nullcontext()
-        record = run_once(shell, cell, seeded, assigned=names.assigned, show=last, keep_figures=last)
+        record = run_once(shell, cell, seeded, assigned=compared, show=last, keep_figures=last)
         errors.append(record.error_text)
         if first is None:
             first = record
@@ -177,18 +245,18 @@ def check_cell(
             differences.append((index + 1, found))
 
     causes: list[str] = []
-    if differences and not snapshot.unrestorable:
+    if differences and not unrestorable:
         # The doctor: an experiment, not a guess from the cell's text (see cell_doctor).
-        found = diagnose_cell(
+        diagnosed = diagnose_cell(
             shell,
             cell,
             lambda: seeder.seeded(seed) if seed is not None else nullcontext(),
             snapshot,
-            names.assigned,
+            compared,
             lambda a, b: compare_runs(a, b) is None,
         )
-        causes = [str(cause) for cause in found]
-        if seed is None and not found:
+        causes = [str(cause) for cause in diagnosed]
+        if seed is None and not diagnosed:
             causes = ["the cell draws random numbers and no seed was given (`%%seed --check N` or `%seed N`)"]
     report = CellCheckReport(
         seed=seed,
@@ -196,8 +264,9 @@ def check_cell(
         differences=differences,
         stateful=stateful,
         causes=causes,
-        unrestorable=snapshot.unrestorable,
+        unrestorable=unrestorable,
         errors=errors,
         compared_names=sorted(record.names),
+        clock_names=sorted(timings & names.assigned),
     )
     return report, record

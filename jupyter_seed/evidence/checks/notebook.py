@@ -19,24 +19,26 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ...seeding.seeds import validate_seed
-from ..outputs.values import Difference
-from .doctor import Cause
+from ..options import (
+    DEFAULT_CHECK_MODE,
+    DEFAULT_SEED,
+    CheckMode,
+    resolve_mode,
+    validate_parallel,
+    validate_runs,
+    validate_timeout,
+)
 from ..outputs.mimebundle import outputs_difference
 from ..outputs.text_rules import volatile_rules
-from ..harness import validate_runs
-from .runner import NotebookCheckError, code_cells, execute_runs, load_notebook
+from ..outputs.values import Difference
+from .doctor import Cause
+from .runner import NotebookCheckError, code_cells, execute_runs, for_each_run, load_notebook
 
 EXIT_REPRODUCIBLE = 0
 EXIT_DIFFERENT = 1
 EXIT_NOT_RUN = 2
 EXIT_INTERRUPTED = 130
-DEFAULT_SEED = 0
 Format = Literal["text", "json", "markdown"]
-Mode = Literal["asis", "once", "per-cell"]
-MODES: tuple[str, ...] = ("asis", "once", "per-cell")
-DEFAULT_MODE: Mode = "once"
-"""``%seed N`` once at the start, as a notebook that seeds itself would: it checks the stream
-order across cells too, which per-cell reseeding would hide."""
 
 SKIP_TAGS = frozenset({"jupyter-seed-skip", "nbval-ignore-output"})
 """Cell tags whose outputs are not compared (the cell still runs); nbval's tag is honoured too."""
@@ -78,7 +80,7 @@ class NotebookReport:
     runs: int
     seconds: float
     cells: list[CellReport] = field(default_factory=list)
-    mode: Mode = DEFAULT_MODE
+    mode: CheckMode = DEFAULT_CHECK_MODE
     doctor_seconds: float | None = None
     """Time the doctor's diagnostic runs took (None: it did not run)."""
 
@@ -115,19 +117,6 @@ class NotebookReport:
 
 
 # -------------------------------------------------------------------- check
-def resolve_mode(mode: str | None, per_cell: str | None) -> tuple[Mode, str | None]:
-    """The mode to run and its per-cell setting; ``--per-cell`` alone means per-cell mode."""
-    if mode is None:
-        mode = "per-cell" if per_cell else DEFAULT_MODE
-    if mode not in MODES:
-        raise ValueError(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
-    if per_cell is not None and per_cell not in ("same", "derived"):
-        raise ValueError(f"--per-cell must be 'same' or 'derived', got {per_cell!r}")
-    if mode != "per-cell" and per_cell is not None:
-        raise ValueError(f"--per-cell goes with --mode per-cell, not with --mode {mode}")
-    return mode, (per_cell or "same") if mode == "per-cell" else None  # type: ignore[return-value]
-
-
 def check_notebook(
     path: str | os.PathLike[str],
     *,
@@ -150,10 +139,8 @@ def check_notebook(
     seed = validate_seed(seed)
     chosen, per_cell = resolve_mode(mode, per_cell)
     validate_runs(runs)
-    if parallel is not None and (isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1):
-        raise ValueError(f"--parallel must be a positive integer, got {parallel!r}")
-    if timeout is not None and not timeout > 0:
-        raise ValueError(f"--timeout must be a positive number of seconds, got {timeout!r}")
+    validate_parallel(parallel)
+    validate_timeout(timeout)
     rules = volatile_rules(ignore)
     notebook = load_notebook(path)
     started = time.perf_counter()
@@ -164,22 +151,31 @@ def check_notebook(
         "timeout": timeout,
         "parallel": parallel,
     }
-    executed = execute_runs(notebook, runs=runs, **run_args)
-    seconds = time.perf_counter() - started
-    applied = None if chosen == "asis" else seed
-    report = NotebookReport(str(path), applied, per_cell, runs, seconds, mode=chosen)
+    cells: list[CellReport] = []
     for index, cell in code_cells(notebook):
         cell_report = CellReport(index, cell.get("id"), cell.source)
         cell_report.skipped = bool(SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])))
-        report.cells.append(cell_report)
-        if cell_report.skipped:
-            continue
-        for run, other in enumerate(executed[1:], start=2):
-            found = cell_difference(executed[0], other, index, notebook, rules)
+        cells.append(cell_report)
+    first_run: list[Any] = []
+
+    def compare_with_first(run: int, executed: Any) -> None:
+        # Each run is compared as it finishes and then let go: memory does not grow with --runs.
+        if not first_run:
+            first_run.append(executed)
+            return
+        for cell_report in cells:
+            if cell_report.skipped or cell_report.difference is not None:
+                continue
+            found = cell_difference(first_run[0], executed, cell_report.index, notebook, rules)
             if found is not None:
                 cell_report.difference = found
                 cell_report.run = run
-                break
+
+    for_each_run(notebook, runs=runs, on_run=compare_with_first, **run_args)
+    first_run.clear()
+    seconds = time.perf_counter() - started
+    applied = None if chosen == "asis" else seed
+    report = NotebookReport(str(path), applied, per_cell, runs, seconds, cells=cells, mode=chosen)
     if doctor and report.differing:
         _diagnose(report, notebook, rules, run_args)
     _environment_first(report, notebook)
@@ -209,14 +205,16 @@ def cell_difference(first: Any, second: Any, index: int, notebook: Any, rules: A
 def _diagnose(report: NotebookReport, notebook: Any, rules: Any, run_args: dict[str, Any]) -> None:
     from .doctor import diagnose
 
-    def run(env: dict[str, str], setup_extra: str) -> list[Any]:
-        return execute_runs(notebook, runs=2, **run_args, env=env, setup_extra=setup_extra)
+    def run(env: dict[str, str], setup_extra: str, runs: int = 2) -> list[Any]:
+        return execute_runs(notebook, runs=runs, **run_args, env=env, setup_extra=setup_extra)
 
     def still_differs(executed: list[Any], index: int) -> bool:
         return cell_difference(executed[0], executed[1], index, notebook, rules) is not None
 
     try:
-        diagnosis = diagnose(notebook, [c.index for c in report.differing], run, still_differs, report.seed)
+        checked = {c.index: (1, (c.run or 2) - 1) for c in report.differing}  # the check's own pairs
+        differing = [c.index for c in report.differing]
+        diagnosis = diagnose(notebook, differing, run, still_differs, report.seed, checked)
     except NotebookCheckError:
         return  # a diagnostic run failed: report the difference without causes rather than guess
     report.doctor_seconds = diagnosis.seconds

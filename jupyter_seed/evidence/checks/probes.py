@@ -4,17 +4,19 @@ Installed by the setup cell of a diagnostic run only, never in a normal check or
 session. Each probe wraps one callable that draws entropy or reads a clock
 (``os.urandom``, ``uuid.uuid4``, ``secrets``, unseeded ``random.Random()``,
 ``np.random.default_rng()`` and ``SeedSequence()``, ``tf.random.Generator.
-from_non_deterministic_state``, ``time.time``, ``id``) and writes one JSON line per
-call made from a notebook cell: the kind, the cell id and the cell line. With
-``replace=True`` the same calls get deterministic stand-ins (a counter-seeded
-value), which is the doctor's experiment: if the difference goes away, these calls
-were its cause. Calls from the kernel's own machinery (message ids, comm ids) are
-passed through untouched and not recorded.
+from_non_deterministic_state``, the ``time`` clocks, ``datetime.now``/``utcnow``,
+``id``) and records each call site of the user's code: the cells and the user's own
+modules (:mod:`.probe_sites`). With ``replace=True`` the calls get deterministic
+stand-ins (a counter-seeded value; clocks from a fixed start, :mod:`.probe_clocks`),
+which is the doctor's experiment. Calls from libraries and the kernel's machinery
+(message ids, comm ids, temp names) pass through untouched and unrecorded.
 
-Also recorded, as observations: DataLoaders with workers but no ``worker_init_fn``
-or ``generator``, ``tf.data`` shuffles without a seed, and warnings about
-nondeterministic framework ops (torch's warn-only deterministic mode).
-Frameworks are wrapped when they finish importing, so no probe imports one.
+The log is bounded: one line per call site when it is first seen (with the first
+values it returned), again at its 2nd, 3rd, 4th, 8th, 16th … call, and its exact
+count when the next cell starts and at the end, so a loop of a million clock reads
+writes a few dozen lines. Every patch is undone in :meth:`Probes.uninstall`, each on
+its own (one failure, or Ctrl-C, stops none of the others), and :meth:`Probes.leftovers`
+compares every patched attribute with its original by identity.
 """
 
 from __future__ import annotations
@@ -29,17 +31,25 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ...seeding.import_hook import PostImportFinder
+from .probe_clocks import CLOCKS, NOW_HELPER, NowCalls, clock_probe, now_probe
+from .probe_frameworks import wrap_dataloader, wrap_numpy, wrap_tensorflow
+from .probe_sites import Site, SiteFinder
 
 LOG_DIRECTORY_VARIABLE = "JUPYTER_SEED_DOCTOR_LOG_DIR"
-_CELL_FILE = re.compile(r"ipykernel_\d+[/\\]\d+\.py$|^<ipython-input-")
-# Standard-library layers between a cell and the probed call: the kind names the outermost one.
-_PASSTHROUGH = frozenset({"random", "uuid", "secrets", "os", __name__})
 _DETERMINISTIC_WARNING = re.compile(r"determinis", re.IGNORECASE)
-_STAND_IN_EPOCH = 1_700_000_000  # the stand-in clock: the same in every diagnostic run
+_KEPT_VALUES = 3
+"""Values kept per call site: enough to see whether a clock value reaches an output."""
+_MISSING = object()
+_FRAMEWORKS = ("numpy.random", "tensorflow", "torch")
+
+
+def _logged(count: int) -> bool:
+    return count <= _KEPT_VALUES or count & (count - 1) == 0
 
 
 class Probes:
@@ -47,78 +57,159 @@ class Probes:
         self.replace = replace
         self.cell_id: str | None = None
         self.log_path = log_path
+        self.sites = SiteFinder()
         self._log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - open for the kernel's life
         self._lock = threading.Lock()
         self._seeds = itertools.count(1_000_003)
-        self._restore: list[tuple[Any, str, Any]] = []
-        self._finder = PostImportFinder(["numpy.random", "tensorflow", "torch"], self._on_import)
+        self._installed: list[tuple[Any, str, Any]] = []
+        """``(owner, attribute, original)``: the original as stored on the owner (``_MISSING``: inherited)."""
+        self._finder = PostImportFinder(list(_FRAMEWORKS), self._on_import)
         self._ids: dict[int, int] = {}
         self._flags_seen: set[str] = set()
+        self._calls: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._unflushed: set[tuple[Any, ...]] = set()
+        self._shell: Any = None
+        self._now_calls = NowCalls()
+        self._inner = threading.local()
+        """Set while a recorded call runs: the entropy it draws itself is part of that call, not another."""
+        self.failures: list[str] = []
+        """What :meth:`uninstall` could not undo, in words."""
 
-    # ------------------------------------------------------------ plumbing
-    def record(self, kind: str, line: int | None, **details: Any) -> None:
-        entry = {"kind": kind, "cell": self.cell_id, "line": line, **details}
+    # ------------------------------------------------------------ the log
+    def record(self, kind: str, site: Site | None, *, value: Any = None, **details: Any) -> None:
+        """Count a call at ``site``; the line is written when the site's count calls for one."""
+        entry: dict[str, Any] = {"kind": kind, "cell": self.cell_id, **(site.fields() if site else {})}
+        entry.update(details)
+        key = tuple(sorted((name, str(item)) for name, item in entry.items()))
         with self._lock:
-            self._log.write(json.dumps(entry) + "\n")
+            call = self._calls.get(key)
+            if call is None:
+                call = self._calls[key] = {**entry, "count": 0, "values": []}
+            call["count"] += 1
+            if value is not None and len(call["values"]) < _KEPT_VALUES:
+                call["values"].append(value)
+            if _logged(call["count"]):
+                self._write(call)
+                self._unflushed.discard(key)
+            else:
+                self._unflushed.add(key)
+
+    def _write(self, call: dict[str, Any]) -> None:
+        if not self._log.closed:
+            self._log.write(json.dumps(call, default=str) + "\n")
             self._log.flush()
+
+    def flush(self) -> None:
+        """Write the exact count of every call site that changed since its last line."""
+        with self._lock:
+            for key in sorted(self._unflushed):
+                self._write(self._calls[key])
+            self._unflushed.clear()
+
+    def events(self) -> list[dict[str, Any]]:
+        return read_log(self.log_path)
+
+    @contextmanager
+    def inner_call(self, active: bool) -> Iterator[None]:
+        previous = getattr(self._inner, "active", False)
+        self._inner.active = previous or active
+        try:
+            yield
+        finally:
+            self._inner.active = previous
 
     def next_seed(self) -> int:
         with self._lock:
             return next(self._seeds)
 
-    def _patch(self, owner: Any, name: str, replacement: Any) -> None:
-        self._restore.append((owner, name, getattr(owner, name)))
+    # ------------------------------------------------------- install/undo
+    def patch(self, owner: Any, name: str, replacement: Any) -> None:
+        """Replace ``owner.name``, keeping the original exactly as stored (a classmethod stays one)."""
+        self._installed.append((owner, name, vars(owner).get(name, _MISSING)))
         setattr(owner, name, replacement)
 
-    def caller(self) -> tuple[str, int] | None:
-        """``(outermost standard-library function, cell line)`` when a cell made this call, else None."""
-        frame = sys._getframe(2)
-        outer = ""
-        while frame is not None:
-            if _CELL_FILE.search(frame.f_code.co_filename):
-                return outer, frame.f_lineno
-            module = str(frame.f_globals.get("__name__", ""))
-            if module.partition(".")[0] not in _PASSTHROUGH:
-                return None  # a library or the kernel's machinery, not the user's own call
-            if module != __name__:
-                outer = f"{module}.{frame.f_code.co_name}()"
-            frame = frame.f_back  # type: ignore[assignment]
-        return None
-
-    # -------------------------------------------------------------- probes
     def install(self, shell: Any) -> None:
         self._shell = shell
         shell.events.register("pre_run_cell", self._pre_run_cell)
-        self._patch(os, "urandom", self._entropy_bytes(os.urandom, "os.urandom()"))
+        self.patch(os, "urandom", self._entropy_bytes(os.urandom, "os.urandom()"))
         system_entropy = random._urandom  # type: ignore[attr-defined] # what SystemRandom and secrets call
-        self._patch(random, "_urandom", self._entropy_bytes(system_entropy, "random.SystemRandom()"))
-        self._patch(random, "Random", self._seeded_class(random.Random, "random.Random()"))
-        self._patch(time, "time", self._clock(time.time, "time.time()"))
-        self._patch(time, "time_ns", self._clock(time.time_ns, "time.time_ns()"))
-        self._patch(builtins, "id", self._stable_id(builtins.id))
-        self._patch(warnings, "showwarning", self._warnings(warnings.showwarning))
-        for name in ("numpy.random", "tensorflow", "torch"):
+        self.patch(random, "_urandom", self._entropy_bytes(system_entropy, "random.SystemRandom()"))
+        self.patch(random, "Random", self.seeded_class(random.Random, "random.Random()"))
+        shell.user_ns[NOW_HELPER] = now_probe(self)  # first: it reads the original time.time
+        shell.ast_transformers.append(self._now_calls)
+        for name, start, per_second in CLOCKS:
+            self.patch(time, name, clock_probe(self, name, start, per_second))
+        self.patch(builtins, "id", self._stable_id(builtins.id))
+        self.patch(warnings, "showwarning", self._warnings(warnings.showwarning))
+        for name in _FRAMEWORKS:
             if name in sys.modules:
                 self._on_import(name)
         self._finder.install()
 
     def uninstall(self) -> None:
-        """Put back every wrapped callable (the doctor of ``%%seed --check`` probes one cell only)."""
-        shell = getattr(self, "_shell", None)
-        if shell is not None:
-            shell.events.unregister("pre_run_cell", self._pre_run_cell)
-            self._shell = None
-        self._finder.uninstall()
-        for owner, name, original in reversed(self._restore):
-            setattr(owner, name, original)
-        self._restore.clear()
+        """Undo every patch, each on its own; what failed is kept in :attr:`failures`.
+
+        A cell may have cleared IPython's callbacks (then there is nothing to unregister),
+        and Ctrl-C may land mid-way: the interrupt is raised again once everything is undone.
+        """
+        interrupted: BaseException | None = None
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("the pre_run_cell callback", self._unregister),
+            ("the import hook", self._finder.uninstall),
+            ("the datetime.now() rewriting", self._remove_now_calls),
+        ]
+        steps += [
+            (_describe(owner, name), _restorer(owner, name, original))
+            for owner, name, original in reversed(self._installed)
+        ]
+        steps.append(("the probe log", self._close))
+        for what, step in steps:
+            try:
+                step()
+            except BaseException as error:  # noqa: BLE001 - every other patch must still be undone
+                self.failures.append(f"{what}: {type(error).__name__}: {error}")
+                if not isinstance(error, Exception) and interrupted is None:
+                    interrupted = error
+        if interrupted is not None:
+            raise interrupted
+
+    def leftovers(self) -> list[str]:
+        """Whatever is still not the original (compared by identity) after :meth:`uninstall`."""
+        left = [
+            _describe(owner, name)
+            for owner, name, original in self._installed
+            if vars(owner).get(name, _MISSING) is not original
+        ]
+        if self._finder in sys.meta_path:
+            left.append("the import hook")
+        if self._now_calls in getattr(self._shell, "ast_transformers", []):
+            left.append("the datetime.now() rewriting")
+        if NOW_HELPER in getattr(self._shell, "user_ns", {}):
+            left.append(NOW_HELPER)
+        events = getattr(self._shell, "events", None)
+        if events is not None and self._pre_run_cell in events.callbacks.get("pre_run_cell", []):
+            left.append("the pre_run_cell callback")
+        return left
+
+    def _remove_now_calls(self) -> None:
+        transformers = getattr(self._shell, "ast_transformers", [])
+        while self._now_calls in transformers:
+            transformers.remove(self._now_calls)
+        getattr(self._shell, "user_ns", {}).pop(NOW_HELPER, None)
+
+    def _unregister(self) -> None:
+        events = getattr(self._shell, "events", None)
+        callbacks = events.callbacks.get("pre_run_cell", []) if events is not None else []
+        while self._pre_run_cell in callbacks:  # absent when a cell cleared the callbacks
+            callbacks.remove(self._pre_run_cell)
+
+    def _close(self) -> None:
+        self.flush()
         self._log.close()
 
-    def events(self) -> list[dict[str, Any]]:
-        with open(self.log_path, encoding="utf-8") as log:
-            return [json.loads(line) for line in log if line.strip()]
-
+    # -------------------------------------------------------------- probes
     def _pre_run_cell(self, info: Any) -> None:
+        self.flush()
         self.cell_id = getattr(info, "cell_id", None)
         self._gpu_flags()
 
@@ -141,79 +232,66 @@ class Probes:
 
     def _on_import(self, name: str) -> None:
         module = sys.modules[name]
-        if name == "numpy.random":
-            default_rng = self._unseeded_call(module.default_rng, "numpy.random.default_rng()")
-            self._patch(module, "default_rng", default_rng)
-            sequence = self._seeded_class(module.SeedSequence, "numpy.random.SeedSequence()")
-            self._patch(module, "SeedSequence", sequence)
-        elif name == "tensorflow":
-            self._wrap_tensorflow(module)
-        elif name == "torch":
-            self._wrap_dataloader(module)
+        wrap = {"numpy.random": wrap_numpy, "tensorflow": wrap_tensorflow, "torch": wrap_dataloader}[name]
+        wrap(self, module)
 
     def _entropy_bytes(self, original: Callable[[int], bytes], kind: str) -> Callable[[int], bytes]:
         def probe(size: int) -> bytes:
-            found = self.caller()
-            if found is None:
+            site = None if getattr(self._inner, "active", False) else self.sites.locate(sys._getframe(1))
+            if site is None:
                 return original(size)
-            outer = found[0]
-            self.record(outer if outer.startswith(("uuid.", "secrets.")) else kind, found[1])
+            self.record(site.layer if site.layer.startswith(("uuid.", "secrets.")) else kind, site)
             if self.replace:
                 return random.Random(self.next_seed()).randbytes(size)  # type: ignore[attr-defined]
             return original(size)
 
         return probe
 
-    def _seeded_class(self, original: type, kind: str) -> type:
+    def seeded_class(self, original: type, kind: str) -> type:
+        """A subclass of ``original`` whose unseeded construction from user code is recorded (and seeded)."""
         probes = self
 
         class Recorded(original):  # type: ignore[misc, valid-type]
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 unseeded = (not args or args[0] is None) and kwargs.get("entropy", kwargs.get("x")) is None
-                found = probes.caller() if unseeded and type(self) is Recorded else None
-                if found is not None:
-                    probes.record(kind, found[1])
+                site = probes.sites.locate(sys._getframe(1)) if unseeded and type(self) is Recorded else None
+                if site is not None:
+                    probes.record(kind, site)
                     if probes.replace:
                         args = (probes.next_seed(), *args[1:])
-                super().__init__(*args, **kwargs)
+                with probes.inner_call(site is not None):
+                    super().__init__(*args, **kwargs)
 
         Recorded.__name__ = Recorded.__qualname__ = original.__name__
         Recorded.__module__ = original.__module__
         return Recorded
 
-    def _unseeded_call(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]:
+    def unseeded_call(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]:
+        """``original`` whose calls without a seed from user code are recorded (and seeded)."""
+
         def probe(*args: Any, **kwargs: Any) -> Any:
             if (not args or args[0] is None) and kwargs.get("seed") is None:
-                found = self.caller()
-                if found is not None:
-                    self.record(kind, found[1])
+                site = self.sites.locate(sys._getframe(1))
+                if site is not None:
+                    self.record(kind, site)
                     if self.replace:
                         return original(self.next_seed())
+                    with self.inner_call(True):
+                        return original(*args, **kwargs)
             return original(*args, **kwargs)
-
-        return probe
-
-    def _clock(self, original: Callable[[], Any], kind: str) -> Callable[[], Any]:
-        start = type(original())(_STAND_IN_EPOCH) * (10**9 if kind == "time.time_ns()" else 1)
-
-        def probe() -> Any:
-            frame = sys._getframe(1)
-            if not _CELL_FILE.search(frame.f_code.co_filename):
-                return original()
-            self.record(kind, frame.f_lineno)
-            return start + type(start)(self.next_seed() - 1_000_003) if self.replace else original()
 
         return probe
 
     def _stable_id(self, original: Callable[[object], int]) -> Callable[[object], int]:
         def probe(value: object) -> int:
-            frame = sys._getframe(1)
-            if not _CELL_FILE.search(frame.f_code.co_filename):
+            site = self.sites.locate(sys._getframe(1))
+            if site is None:
                 return original(value)
-            self.record("id()", frame.f_lineno)
+            self.record("id()", site)
             if not self.replace:
                 return original(value)
-            return self._ids.setdefault(original(value), 4096 * (len(self._ids) + 1))
+            with self._lock:
+                return self._ids.setdefault(original(value), 4096 * (len(self._ids) + 1))
 
         return probe
 
@@ -226,47 +304,42 @@ class Probes:
 
         return probe
 
-    def _wrap_tensorflow(self, tf: Any) -> None:
-        generator = tf.random.Generator
-        original = generator.from_non_deterministic_state.__func__
-        probes = self
 
-        def from_non_deterministic_state(cls: Any, alg: Any = None) -> Any:
-            found = probes.caller()
-            if found is not None:
-                probes.record("tf.random.Generator.from_non_deterministic_state()", found[1])
-                if probes.replace:
-                    return cls.from_seed(probes.next_seed(), alg)
-            return original(cls, alg)
+def _describe(owner: Any, name: str) -> str:
+    return f"{getattr(owner, '__name__', type(owner).__name__)}.{name}"
 
-        self._patch(generator, "from_non_deterministic_state", classmethod(from_non_deterministic_state))
-        dataset = tf.data.Dataset
-        shuffle = dataset.shuffle
 
-        def probe_shuffle(data: Any, buffer_size: Any, seed: Any = None, *args: Any, **kwargs: Any) -> Any:
-            found = probes.caller()
-            if seed is None and found is not None:
-                probes.record("tf.data shuffle without a seed", found[1])
-            return shuffle(data, buffer_size, seed, *args, **kwargs)
+def _restorer(owner: Any, name: str, original: Any) -> Callable[[], None]:
+    def restore() -> None:
+        if original is _MISSING:
+            if name in vars(owner):
+                delattr(owner, name)
+        else:
+            setattr(owner, name, original)
 
-        self._patch(dataset, "shuffle", probe_shuffle)
+    return restore
 
-    def _wrap_dataloader(self, torch: Any) -> None:
-        loader = torch.utils.data.DataLoader
-        initialise = loader.__init__
-        probes = self
 
-        def probe_init(data_loader: Any, *args: Any, **kwargs: Any) -> None:
-            initialise(data_loader, *args, **kwargs)
-            if (
-                data_loader.num_workers > 0
-                and data_loader.worker_init_fn is None
-                and data_loader.generator is None
-                and (found := probes.caller()) is not None
-            ):
-                probes.record("DataLoader workers without worker_init_fn or generator", found[1])
-
-        self._patch(loader, "__init__", probe_init)
+def read_log(path: str) -> list[dict[str, Any]]:
+    """One event per call site (its last line: the highest count), in the order first seen."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    try:
+        with open(path, encoding="utf-8") as log:
+            lines = log.read().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line torn by a kernel that was shut down mid-write
+        if not isinstance(event, dict):
+            continue
+        key = tuple(sorted((k, str(v)) for k, v in event.items() if k not in ("count", "values")))
+        known = merged.get(key)
+        if known is None or event.get("count", 1) >= known.get("count", 1):
+            merged[key] = event
+    return list(merged.values())
 
 
 def setup_code(replace: bool) -> str:

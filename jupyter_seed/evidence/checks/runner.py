@@ -8,64 +8,22 @@ are imported only when a check runs: they are extras.
 
 from __future__ import annotations
 
-import copy
-import json
 import math
 import os
 import signal
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ...seeding.errors import describe_error, short_text
+from ...seeding.messages import describe_error, short_text
+from .loading import NotebookCheckError, load_notebook, require_nbclient
+
+__all__ = ["NotebookCheckError", "code_cells", "execute_runs", "for_each_run", "load_notebook"]
 
 SETUP_CELL_ID = "jupyter-seed-check-setup"
-
-
-class NotebookCheckError(Exception):
-    """The notebook could not be run; the message is one line for stderr (exit code 2)."""
-
-
-# ------------------------------------------------------------------ loading
-def _require_nbclient() -> tuple[Any, Any]:
-    try:
-        import nbclient
-        import nbformat
-    except ImportError:
-        raise NotebookCheckError(
-            "jupyter-seed check needs nbclient and nbformat: pip install 'jupyter-seed[test]' "
-            "(or pip install nbclient nbformat)"
-        ) from None
-    return nbclient, nbformat
-
-
-def load_notebook(path: str | os.PathLike[str]) -> Any:
-    """Read and validate a notebook; every way it can fail becomes one NotebookCheckError line."""
-    _, nbformat = _require_nbclient()
-    notebook_path = Path(path)
-    if not notebook_path.is_file():
-        raise NotebookCheckError(f"{path}: no such notebook file")
-    try:
-        text = notebook_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise NotebookCheckError(f"{path}: cannot read: {error}") from None
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as error:
-        raise NotebookCheckError(
-            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
-    try:
-        notebook = nbformat.reads(text, as_version=4)
-        nbformat.validate(notebook)
-    except Exception as error:  # noqa: BLE001 - nbformat raises several kinds
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise NotebookCheckError(f"{path}: not a valid notebook: {message}") from None
-    for index, cell in enumerate(notebook.cells):
-        # Cells in notebooks older than nbformat 4.5 have no id; derived per-cell seeds need one.
-        if not cell.get("id"):
-            cell["id"] = f"cell-{index + 1}"
-    return notebook
+DEFAULT_CELL_TIMEOUT = 600.0
+"""``jupyter-seed check``'s limit per cell (s): a cell that never ends stops the check in one line."""
 
 
 def code_cells(notebook: Any) -> list[tuple[int, Any]]:
@@ -121,7 +79,9 @@ def threads_per_kernel(parallel: int) -> int | None:
 def _kernel_name(notebook: Any) -> str:
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    name = notebook.metadata.get("kernelspec", {}).get("name") or "python3"
+    kernelspec = notebook.metadata.get("kernelspec")
+    name = kernelspec.get("name") if isinstance(kernelspec, dict) else None
+    name = name if isinstance(name, str) and name else "python3"
     try:
         KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
@@ -136,12 +96,19 @@ def setup_source(seed: int, per_cell: str | None, extra: str = "") -> str:
 
 
 def _with_setup_cell(notebook: Any, seed: int | None, per_cell: str | None, extra: str = "") -> Any:
-    _, nbformat = _require_nbclient()
-    copy_ = copy.deepcopy(notebook)
-    for cell in copy_.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
+    """A copy of ``notebook`` to execute, with empty outputs and the setup cell first.
+
+    Only what nbclient changes is copied (the notebook's metadata, each cell's outputs and
+    execution count): a deep copy would cost the memory of every stored output once per
+    run, and recursion on deeply nested metadata.
+    """
+    _, nbformat = require_nbclient()
+    node = nbformat.NotebookNode
+    copy_ = node({**notebook, "metadata": node(dict(notebook.metadata))})
+    copy_.cells = [
+        node({**cell, "outputs": [], "execution_count": None}) if cell.cell_type == "code" else node(cell)
+        for cell in notebook.cells
+    ]
     if seed is not None or extra:
         source = setup_source(seed, per_cell, extra) if seed is not None else extra
         setup = nbformat.v4.new_code_cell(source)
@@ -151,7 +118,7 @@ def _with_setup_cell(notebook: Any, seed: int | None, per_cell: str | None, extr
 
 
 def _client_class() -> Any:
-    nbclient, _ = _require_nbclient()
+    nbclient, _ = require_nbclient()
 
     class CellIdNotebookClient(nbclient.NotebookClient):  # type: ignore[misc, name-defined]
         """Sends each cell's id as ``metadata.cellId``, as JupyterLab does (nbclient does not).
@@ -198,7 +165,7 @@ def _client_class() -> Any:
 
 
 def _describe_failure(error: BaseException, notebook: Any, has_setup: bool, timeout: float | None) -> str:
-    nbclient, _ = _require_nbclient()
+    nbclient, _ = require_nbclient()
     exceptions = nbclient.exceptions
     offset = 1 if has_setup else 0
     failing = None
@@ -288,45 +255,93 @@ def execute_runs(
     env: dict[str, str] | None = None,
     setup_extra: str = "",
 ) -> list[Any]:
+    """Every executed copy, in the order the runs finished (see :func:`for_each_run`).
+
+    Keeps all ``runs`` copies: for the doctor's few runs. The check itself compares each
+    run as it finishes with :func:`for_each_run`, so its memory does not grow with ``runs``.
+    """
+    executed: list[Any] = []
+    for_each_run(
+        notebook,
+        runs=runs,
+        on_run=lambda _number, copy_: executed.append(copy_),
+        seed=seed,
+        per_cell=per_cell,
+        cwd=cwd,
+        timeout=timeout,
+        parallel=parallel,
+        env=env,
+        setup_extra=setup_extra,
+    )
+    return executed
+
+
+def for_each_run(
+    notebook: Any,
+    *,
+    runs: int,
+    on_run: Callable[[int, Any], None],
+    seed: int | None,
+    per_cell: str | None,
+    cwd: str,
+    timeout: float | None = None,
+    parallel: int | None = None,
+    env: dict[str, str] | None = None,
+    setup_extra: str = "",
+) -> None:
     """Execute ``runs`` copies of ``notebook`` (``seed=None``: no seed, the notebook as it is).
 
-    Runs use separate kernels, ``parallel`` at a time (default: one per CPU core), each
-    with its share of the cores' math threads; ``env`` adds kernel variables and
-    ``setup_extra`` code to the setup cell. Raises NotebookCheckError naming the cell when
-    any run fails, and KeyboardInterrupt once every kernel is shut down after Ctrl-C.
+    Each executed copy is handed to ``on_run(number, copy)`` as its run finishes (numbered
+    from 1 in the order they finish) and then let go: the runner holds no finished copy,
+    so only ``on_run``'s own references and the runs in flight take memory. A copy is
+    made when its run starts. Runs use separate kernels, ``parallel`` at a time (default:
+    one per CPU core), each with its share of the cores' math threads; ``env`` adds kernel
+    variables and ``setup_extra`` code to the setup cell. When a run fails the others are
+    stopped and NotebookCheckError names the cell (an exception from ``on_run`` stops them
+    too and is raised); KeyboardInterrupt comes once every kernel is shut down after Ctrl-C.
     """
     import asyncio
 
     limit = max(1, min(runs, parallel or usable_cores()))
     kernel_environment = kernel_env(threads_per_kernel(limit), env)
     kernel_name = _kernel_name(notebook)
-    copies = [_with_setup_cell(notebook, seed, per_cell, setup_extra) for _ in range(runs)]
     # nbclient's timeout is an integer trait: a fractional limit is rounded up, never down.
     whole_timeout = None if timeout is None else max(1, math.ceil(timeout))
     client_class = _client_class()
-    clients = [
-        client_class(
-            copy_,
-            timeout=whole_timeout,
-            kernel_name=kernel_name,
-            resources={"metadata": {"path": cwd}},
-            allow_errors=False,
-            record_timing=False,
-            shutdown_kernel="immediate",  # outputs are collected by then; no need to wait
-        )
-        for copy_ in copies
-    ]
+    has_setup = seed is not None or bool(setup_extra)
+    live: list[Any] = []  # clients whose kernel may still run, for the shutdown after a cancel
     interrupted = False
+    finished = 0
 
-    async def run_all() -> list[BaseException | Any]:
+    async def run_all() -> BaseException | None:
         gate = asyncio.Semaphore(limit)
 
-        async def one(client: Any) -> Any:
+        async def one() -> None:
+            nonlocal finished
             async with gate:
-                # The kernels' own stderr (ipykernel's transport warnings) would bury our one-line errors.
-                return await client.async_execute(env=kernel_environment, stderr=subprocess.DEVNULL)
+                copy_ = _with_setup_cell(notebook, seed, per_cell, setup_extra)
+                client = client_class(
+                    copy_,
+                    timeout=whole_timeout,
+                    kernel_name=kernel_name,
+                    resources={"metadata": {"path": cwd}},
+                    allow_errors=False,
+                    record_timing=False,
+                    shutdown_kernel="immediate",  # outputs are collected by then; no need to wait
+                )
+                live.append(client)
+                try:
+                    # The kernels' own stderr (ipykernel's transport warnings) would bury our one-line errors.
+                    await client.async_execute(env=kernel_environment, stderr=subprocess.DEVNULL)
+                except Exception as error:  # noqa: BLE001 - described in one line, naming the cell
+                    live.remove(client)
+                    raise NotebookCheckError(_describe_failure(error, copy_, has_setup, timeout)) from None
+                live.remove(client)  # nbclient shut its kernel down; a cancelled one stays listed
+                del client
+            finished += 1
+            on_run(finished, copy_)
 
-        tasks = [asyncio.ensure_future(one(client)) for client in clients]
+        tasks = [asyncio.ensure_future(one()) for _ in range(runs)]
 
         def on_interrupt() -> None:
             nonlocal interrupted
@@ -336,17 +351,17 @@ def execute_runs(
 
         _guard_signal_handlers(asyncio.get_running_loop(), on_interrupt)
         try:
-            return await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in tasks:
+                task.cancel()  # a run failed: the others' results no longer matter
+            await asyncio.wait(tasks)
         finally:
-            await _shut_down(clients)
+            await _shut_down(live)
+        failures = [task.exception() for task in tasks if task.done() and not task.cancelled()]
+        return next((failure for failure in failures if failure is not None), None)
 
-    results = _run_coroutine(run_all)
+    failure = _run_coroutine(run_all)
     if interrupted:
         raise KeyboardInterrupt
-    for result, copy_ in zip(results, copies):
-        if isinstance(result, BaseException):
-            if isinstance(result, (KeyboardInterrupt, SystemExit)):
-                raise result
-            has_setup = seed is not None or bool(setup_extra)
-            raise NotebookCheckError(_describe_failure(result, copy_, has_setup, timeout)) from None
-    return copies
+    if failure is not None:
+        raise failure

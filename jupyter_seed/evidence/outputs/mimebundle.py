@@ -1,8 +1,9 @@
 """Comparison of notebook outputs (nbformat) from repeated runs, naming the first difference.
 
-Streams are merged (their split into chunks is timing), rendered as a terminal shows
-them (:func:`.text_rules.terminal_text`) and normalised by the volatile rules;
-images are compared by decoded pixels; everything else exactly.
+Each stream (stdout, stderr) is compared as one text, apart from the other stream and
+the other outputs (its split into chunks and its place among them is timing), rendered
+as a terminal shows it (:func:`.text_rules.terminal_text`) and normalised by the
+volatile rules; images are compared by decoded pixels; everything else exactly.
 """
 
 from __future__ import annotations
@@ -10,15 +11,16 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from .values import Difference, array_difference, first_difference, short_repr
 from .text_rules import Rules, normalize_text, terminal_text
+from .values import Difference, array_difference, first_difference, short_repr
+
 
 def text_difference(first: str, second: str, where: str) -> Difference | None:
     """The first differing line of two texts, numbered from 1."""
     if first == second:
         return None
     lines_a, lines_b = first.splitlines(), second.splitlines()
-    for number, (left, right) in enumerate(zip(lines_a, lines_b), start=1):
+    for number, (left, right) in enumerate(zip(lines_a, lines_b, strict=False), start=1):
         if left != right:
             return Difference(f"{where} line {number}", short_repr(left), short_repr(right))
     number = min(len(lines_a), len(lines_b)) + 1
@@ -131,14 +133,31 @@ def outputs_difference(
     where: str,
     rules: Rules | None = None,
 ) -> Difference | None:
-    """Compare a cell's output lists; consecutive stream chunks are merged first (their split is timing)."""
-    merged_a, merged_b = _merge_streams(first), _merge_streams(second)
-    for index, (left, right) in enumerate(zip(merged_a, merged_b), start=1):
-        found = output_difference(left, right, f"{where} output {index}", rules)
+    """Compare a cell's output lists as JupyterLab shows them.
+
+    Each stream (stdout, stderr) is compared as one text on its own: the kernel sends
+    each through its own thread, so where a stderr chunk falls among stdout chunks (and
+    how either is split into chunks) is a race, not a result. Every other output is
+    compared in order, numbered by its place among the outputs of ``first`` as
+    JupyterLab shows them (consecutive chunks of one stream merged). Execution counts,
+    metadata and display ids are ignored.
+    """
+    streams_a, others_a = _split_streams(first)
+    streams_b, others_b = _split_streams(second)
+    for name in sorted(set(streams_a) | set(streams_b), key=_stream_order):
+        found = text_difference(
+            normalize_text(terminal_text(streams_a.get(name, "")), rules),
+            normalize_text(terminal_text(streams_b.get(name, "")), rules),
+            f"{where} {name}",
+        )
         if found is not None:
             return found
-    if len(merged_a) != len(merged_b):
-        return Difference(f"{where} number of outputs", str(len(merged_a)), str(len(merged_b)))
+    for (position, left), (_, right) in zip(others_a, others_b, strict=False):
+        found = output_difference(left, right, f"{where} output {position}", rules)
+        if found is not None:
+            return found
+    if len(others_a) != len(others_b):
+        return Difference(f"{where} number of outputs", str(len(others_a)), str(len(others_b)))
     return None
 
 
@@ -146,16 +165,24 @@ def _joined(text: str | list[str]) -> str:
     return text if isinstance(text, str) else "".join(text)
 
 
-def _merge_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    merged: list[dict[str, Any]] = []
+def _stream_order(name: str) -> tuple[int, str]:
+    return ({"stdout": 0, "stderr": 1}.get(name, 2), name)
+
+
+def _split_streams(outputs: list[dict[str, Any]]) -> tuple[dict[str, str], list[tuple[int, dict[str, Any]]]]:
+    """Each stream's whole text, and the other outputs with their 1-based place as JupyterLab shows them."""
+    texts: dict[str, list[str]] = {}
+    others: list[tuple[int, dict[str, Any]]] = []
+    position, previous_stream = 0, None
     for output in outputs:
-        if (
-            output.get("output_type") == "stream"
-            and merged
-            and merged[-1].get("output_type") == "stream"
-            and merged[-1].get("name") == output.get("name")
-        ):
-            merged[-1] = {**merged[-1], "text": _joined(merged[-1]["text"]) + _joined(output.get("text", ""))}
+        if output.get("output_type") == "stream":
+            name = str(output.get("name"))
+            texts.setdefault(name, []).append(_joined(output.get("text", "")))
+            if name != previous_stream:
+                position += 1  # JupyterLab merges consecutive chunks of one stream into one output
+            previous_stream = name
         else:
-            merged.append(dict(output))
-    return merged
+            position += 1
+            previous_stream = None
+            others.append((position, output))
+    return {name: "".join(chunks) for name, chunks in texts.items()}, others

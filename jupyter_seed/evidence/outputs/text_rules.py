@@ -6,8 +6,12 @@ Two steps, both conservative (a digit that is data is never masked):
   ``\\r`` returns to the start of the line and ``\\b`` steps back one character, so a
   progress bar redrawn 3 or 30 times (tqdm, Keras ``fit``) shows its final state only.
 - :func:`normalize_text` applies the volatile rules: ANSI colour codes, memory
-  addresses, timestamps, durations, rates, progress-bar clocks, ``%timeit`` loop counts
-  and the prefix of absl/glog log lines (timestamp and thread id).
+  addresses, the kernel's process id in ipykernel's cell file names, timestamps,
+  durations, rates, progress-bar clocks, ``%timeit`` loop counts and the prefix of
+  absl/glog log lines (timestamp and thread id).
+
+The same rules serve every check: ``jupyter-seed check``, the pytest option, the doctor
+and ``%%seed --check`` in the kernel.
 """
 
 from __future__ import annotations
@@ -18,10 +22,16 @@ from re import Pattern
 
 _ANSI = r"\x1b\[[0-9;?]*[A-Za-z]"
 _ADDRESS = r"0x[0-9a-fA-F]{4,}"
+# ipykernel compiles each cell to a file named (ipykernel/compiler.py, get_tmp_directory and
+# get_file_name) tempfile.gettempdir() + os.sep + "ipykernel_" + str(os.getpid()) + os.sep
+# + str(murmur2_x86(cell source, 0xC70F6907)) + ".py". The hash depends on the cell's code only;
+# the PID differs in every kernel, and a warning raised at notebook code prints that path.
+_IPYKERNEL_CELL_FILE = r"(?<![\w.])ipykernel_\d+(?=[\\/]\d+\.py\b)"
 
 VOLATILE_PATTERNS: tuple[tuple[str, str], ...] = (
     (_ANSI, ""),
     (_ADDRESS, "0x…"),
+    (_IPYKERNEL_CELL_FILE, "ipykernel_<pid>"),
     # absl/glog: "I0000 00:00:1795395956.798704   22741 port.cc:153] message" (TensorFlow, JAX at start-up)
     (r"(?m)^[IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ [\w.\-/]+:\d+\]", "<log line>"),
     (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", "<timestamp>"),
@@ -41,10 +51,6 @@ their match with ``<ignored>``.
 """
 
 Rules = list[tuple[Pattern[str], str]]
-
-ADDRESS_RULES: Rules = [(re.compile(_ANSI), ""), (re.compile(_ADDRESS), "0x…")]
-"""Only colour codes and memory addresses: within one kernel a duration that changes is the nondeterminism."""
-
 
 def volatile_rules(ignore: Iterable[str] = ()) -> Rules:
     """Compile the default rules plus ``ignore``; a bad regex raises ``ValueError`` naming it."""

@@ -83,6 +83,10 @@ def _compare(a: object, b: object, where: str, depth: int, seen: set[tuple[int, 
     if (type(a).__module__ or "").startswith("matplotlib."):
         # Artists hold caches keyed by id(); what matters is what they draw.
         return _compare_matplotlib(a, b, where)
+    if _top_package(a) in _KERAS_PACKAGES:
+        applies, found_view = _compare_keras(a, b, where, depth, seen)
+        if applies:
+            return found_view
     if hasattr(a, "bit_generator"):  # numpy Generator: equal when its stream state is equal
         generator_a: Any = a
         generator_b: Any = b
@@ -101,6 +105,35 @@ def _compare(a: object, b: object, where: str, depth: int, seen: set[tuple[int, 
     if members_a is not None and members_b is not None:
         return _compare_mappings(members_a, members_b, where, depth, seen, attribute=True)
     return None if _safe_repr_equal(a, b) else Difference(where, short_repr(a), short_repr(b))
+
+
+_KERAS_PACKAGES = frozenset({"keras", "tf_keras"})
+
+
+def _top_package(value: object) -> str:
+    return (type(value).__module__ or "").partition(".")[0]
+
+
+def _compare_keras(
+    a: Any, b: Any, where: str, depth: int, seen: set[tuple[int, int]]
+) -> tuple[bool, Difference | None]:
+    """Keras objects by what they hold, not by their members: (whether a rule applies, the difference).
+
+    Keras names every layer, model and variable from a per-process counter (``dense``,
+    ``dense_1``, …), so two runs in one kernel always differ in names: a model is compared
+    by its weights, a ``fit`` history by its metrics, epochs and parameters.
+    """
+    if isinstance(getattr(a, "history", None), dict) and hasattr(a, "params"):
+        view_a = {"history": a.history, "epoch": getattr(a, "epoch", None), "params": a.params}
+        view_b = {name: getattr(b, name, None) for name in view_a}
+        return True, _compare_mappings(view_a, view_b, where, depth, seen, attribute=True)
+    if callable(getattr(a, "get_weights", None)) and callable(getattr(b, "get_weights", None)):
+        try:
+            weights_a, weights_b = list(a.get_weights()), list(b.get_weights())
+        except Exception:  # noqa: BLE001 - an unbuilt layer: compare members instead
+            return False, None
+        return True, _compare_sequences(weights_a, weights_b, f"{where}.get_weights()", depth + 1, seen)
+    return False, None
 
 
 def _is_number(value: object) -> bool:
@@ -165,7 +198,7 @@ def _compare_sequences(
 ) -> Difference | None:
     if len(a) != len(b):
         return Difference(f"len({where})", str(len(a)), str(len(b)))
-    for index, (left, right) in enumerate(zip(a, b)):
+    for index, (left, right) in enumerate(zip(a, b, strict=False)):
         found = _compare(left, right, f"{where}[{index}]", depth + 1, seen)
         if found is not None:
             return found
@@ -179,7 +212,8 @@ def _array_kind(value: object) -> str | None:
         return "numpy"
     if module.startswith("torch") and hasattr(value, "detach") and hasattr(value, "shape"):
         return "torch"
-    if module.startswith(("tensorflow", "tf_keras")) and hasattr(value, "numpy") and hasattr(value, "shape"):
+    tensorflow_like = module.startswith(("tensorflow", "tf_keras", "keras"))  # keras: its Variables
+    if tensorflow_like and hasattr(value, "numpy") and hasattr(value, "shape"):
         return "tensorflow"
     if module.startswith("jax") and hasattr(value, "shape") and hasattr(value, "dtype"):
         return "jax"

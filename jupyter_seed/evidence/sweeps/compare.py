@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import math
 import os
-import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import stats
-from .engine import SeedRun, Task, check_executor, execute_saving
+from .engine import check_executor
+from .rendering import Rendered
 from .result import SweepResult
-from .sweep import open_store, parse_seeds
+from .runner import run_variants
+from .store import parse_seeds
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -48,11 +49,11 @@ class PairedComparison:
     @property
     def differences(self) -> tuple[float, ...]:
         """``variant - baseline`` per seed (raw units: negative is better when lower is better)."""
-        return tuple(b - a for a, b in zip(self.baseline_values, self.variant_values))
+        return tuple(b - a for a, b in zip(self.baseline_values, self.variant_values, strict=True))
 
     @property
     def mean_difference(self) -> float:
-        return statistics.fmean(self.differences) if self.n else math.nan
+        return stats.mean(self.differences) if self.n else math.nan
 
     def _better(self, difference: float) -> bool:
         return difference > 0 if self.higher_is_better else difference < 0
@@ -76,11 +77,11 @@ class PairedComparison:
 
     @property
     def baseline_std(self) -> float:
-        return statistics.stdev(self.baseline_values) if self.n > 1 else math.nan
+        return stats.stdev(self.baseline_values) if self.n > 1 else math.nan
 
     @property
     def variant_std(self) -> float:
-        return statistics.stdev(self.variant_values) if self.n > 1 else math.nan
+        return stats.stdev(self.variant_values) if self.n > 1 else math.nan
 
     @property
     def distinguishable(self) -> bool:
@@ -139,7 +140,7 @@ def pair(
     seeds = tuple(s for s in a if s in b and math.isfinite(a[s]) and math.isfinite(b[s]))
     base = tuple(a[s] for s in seeds)
     other = tuple(b[s] for s in seeds)
-    differences = [y - x for x, y in zip(base, other)]
+    differences = [y - x for x, y in zip(base, other, strict=True)]
     return PairedComparison(
         baseline=baseline,
         variant=variant,
@@ -158,7 +159,7 @@ def pair(
     )
 
 
-class ComparisonResult:
+class ComparisonResult(Rendered):
     """The sweeps of every variant and each variant's comparison with the first (the baseline)."""
 
     def __init__(
@@ -257,18 +258,15 @@ class ComparisonResult:
 
         return comparison_figure(self.comparison(variant, metric))
 
-    def __repr__(self) -> str:
-        return f"<ComparisonResult: {', '.join(self.variants)}; {len(self.comparisons)} comparisons>"
+    def _brief(self) -> str:
+        return f"{', '.join(self.variants)}; {len(self.comparisons)} comparisons"
 
-    def __str__(self) -> str:
+    def _text(self) -> str:
         from ...views.comparison_view import comparison_text
 
         return comparison_text(self)
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
-
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         from ...views.comparison_view import comparison_html
 
         return comparison_html(self)
@@ -303,40 +301,13 @@ def compare(
         if not callable(fn):
             raise TypeError(f"variant {name!r} is not callable ({type(fn).__name__})")
     check_executor(executor)
-    seed_list = parse_seeds(seeds)
-    code: dict[str | None, Callable[..., Any] | str] = {name: fn for name, fn in variants.items()}
-    store = open_store(save, code)
-    wanted = set(seed_list)
-    done: dict[tuple[str | None, int], SeedRun] = {}
-    if store is not None:
-        done = {key: run for key, run in store.runs.items() if key[0] in variants and key[1] in wanted}
-    tasks = [
-        Task(name, seed, fn)
-        for seed in seed_list
-        for name, fn in variants.items()
-        if (name, seed) not in done
-    ]
-    outcome = execute_saving(tasks, executor=executor, store=store, progress=progress, already_done=len(done))
-    found = {**done, **outcome.runs}
-    sweeps = {
-        name: SweepResult(
-            [found[(name, seed)] for seed in seed_list if (name, seed) in found],
-            higher_is_better=higher_is_better,
-            interrupted=outcome.interrupted,
-            not_run=[seed for seed in seed_list if (name, seed) not in found],
-            resumed=sum(1 for key in done if key[0] == name),
-            confidence=confidence,
-            resamples=resamples,
-            bootstrap_seed=bootstrap_seed,
-        )
-        for name in variants
-    }
+    functions: dict[str | None, Callable[..., Any]] = {name: fn for name, fn in variants.items()}
+    runs = run_variants(functions, parse_seeds(seeds), executor=executor, save=save, progress=progress)
+    options: dict[str, Any] = {"confidence": confidence, "resamples": resamples, "bootstrap_seed": bootstrap_seed}
     return ComparisonResult(
-        sweeps,
+        {name: runs.result(name, higher_is_better=higher_is_better, **options) for name in variants},
         metric=metric,
         higher_is_better=higher_is_better,
-        confidence=confidence,
-        resamples=resamples,
-        bootstrap_seed=bootstrap_seed,
-        interrupted=outcome.interrupted,
+        interrupted=runs.interrupted,
+        **options,
     )

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ...seeding.errors import describe_error
+from ...seeding.messages import describe_error
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future

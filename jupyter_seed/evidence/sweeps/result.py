@@ -9,6 +9,7 @@ from typing import Any
 
 from . import stats
 from .engine import SeedRun
+from .rendering import Rendered
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class MetricSummary:
     best_seed: int | None
     worst_seed: int | None
     non_finite: int
+    non_finite_seeds: tuple[int, ...] = ()
+    """The seeds whose value was NaN or infinite, in sweep order (left out of every figure above)."""
 
     @property
     def spread(self) -> float:
@@ -48,21 +51,20 @@ def summarize(
 ) -> MetricSummary:
     """Mean with a bootstrap CI, std, min/max, median, interquartile mean, best and worst seed."""
     finite = {seed: value for seed, value in values.items() if math.isfinite(value)}
-    non_finite = len(values) - len(finite)
+    left_out = tuple(seed for seed, value in values.items() if not math.isfinite(value))
+    non_finite = len(left_out)
     if not finite:
         nan = math.nan
         interval = stats.Interval(nan, nan, confidence, resamples, bootstrap_seed)
-        return MetricSummary(name, 0, nan, nan, nan, nan, nan, nan, interval, None, None, non_finite)
-    import statistics
-
+        return MetricSummary(name, 0, nan, nan, nan, nan, nan, nan, interval, None, None, non_finite, left_out)
     numbers = list(finite.values())
     ordered = sorted(finite, key=finite.__getitem__)
     best, worst = (ordered[-1], ordered[0]) if higher_is_better else (ordered[0], ordered[-1])
     return MetricSummary(
         name=name,
         count=len(numbers),
-        mean=statistics.fmean(numbers),
-        std=statistics.stdev(numbers) if len(numbers) > 1 else 0.0,
+        mean=stats.mean(numbers),
+        std=stats.stdev(numbers),
         min=min(numbers),
         max=max(numbers),
         median=stats.median(numbers),
@@ -73,10 +75,11 @@ def summarize(
         best_seed=best,
         worst_seed=worst,
         non_finite=non_finite,
+        non_finite_seeds=left_out,
     )
 
 
-class SweepResult:
+class SweepResult(Rendered):
     """Per-seed results of a sweep; renders as a summary with a histogram in a notebook.
 
     ``rank_seed``: a seed whose rank the summary reports (e.g. the one you would have used).
@@ -212,19 +215,16 @@ class SweepResult:
         return histogram(self, self.metric_name(metric), bins=bins)
 
     # ------------------------------------------------------------ rendering
-    def __repr__(self) -> str:
+    def _brief(self) -> str:
         stopped = ", interrupted" if self.interrupted else ""
-        return f"<SweepResult: {len(self.runs)} seeds, {len(self.failed)} failed{stopped}>"
+        return f"{len(self.runs)} seeds, {len(self.failed)} failed{stopped}"
 
-    def __str__(self) -> str:
+    def _text(self) -> str:
         from ...views.sweep_view import sweep_text
 
         return sweep_text(self)
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
-
-    def _repr_html_(self) -> str:
+    def _html(self) -> str:
         from ...views.sweep_view import sweep_html
 
         return sweep_html(self)

@@ -20,6 +20,8 @@ DEFAULT_CONFIDENCE = 0.95
 RESAMPLING_BUDGET = 50_000_000
 """Most values drawn for one interval: a 100,000-seed sweep gets 1,000 resamples (reported), not 10,000."""
 MIN_RESAMPLES = 1000
+HUGE = 2.0**1000
+"""Above this magnitude a sum of a few values can overflow: such values are scaled by a power of two first."""
 
 
 def _array(values: Sequence[float] | Any) -> Any:
@@ -29,6 +31,50 @@ def _array(values: Sequence[float] | Any) -> Any:
     if array.ndim != 1:
         raise ValueError(f"expected a flat list of numbers, got shape {array.shape}")
     return array
+
+
+def _scale(array: Any) -> float:
+    """A power of two that brings the largest finite magnitude near 1, or 1 when no sum can overflow.
+
+    Dividing by a power of two is exact, so a scaled mean is the unscaled one
+    wherever that one does not overflow (1e308 for every seed has a mean of 1e308).
+    """
+    import numpy as np
+
+    finite = array[np.isfinite(array)]
+    peak = float(np.max(np.abs(finite))) if len(finite) else 0.0
+    return 2.0 ** (math.frexp(peak)[1] - 1) if peak > HUGE else 1.0  # at most 2**1023: a float
+
+
+def mean(values: Sequence[float] | Any) -> float:
+    """``statistics.fmean`` that does not overflow for huge values (``nan`` when empty)."""
+    import statistics
+
+    import numpy as np
+
+    array = _array(values)
+    if len(array) == 0:
+        return math.nan
+    if not np.isfinite(array).all():  # inf, -inf or nan: fsum refuses inf - inf
+        with np.errstate(invalid="ignore"):
+            return float(np.sum(array)) / len(array)
+    scale = _scale(array)
+    return statistics.fmean((array / scale).tolist()) * scale
+
+
+def stdev(values: Sequence[float] | Any) -> float:
+    """``statistics.stdev`` (``0.0`` for one value, ``nan`` for none) that does not overflow for huge values."""
+    import statistics
+
+    import numpy as np
+
+    array = _array(values)
+    if len(array) < 2:
+        return 0.0 if len(array) else math.nan
+    if not np.isfinite(array).all():
+        return math.nan
+    scale = _scale(array)
+    return statistics.stdev((array / scale).tolist()) * scale
 
 
 @dataclass(frozen=True)
@@ -71,6 +117,8 @@ def bootstrap_mean_ci(
     if n == 1:
         return Interval(float(array[0]), float(array[0]), confidence, resamples, bootstrap_seed)
     resamples = min(resamples, max(MIN_RESAMPLES, RESAMPLING_BUDGET // n))
+    scale = _scale(array)
+    array = array / scale
     generator = np.random.default_rng(bootstrap_seed)
     means = np.empty(resamples)
     chunk = max(1, 2_000_000 // n)  # bounded memory for long sweeps
@@ -79,7 +127,7 @@ def bootstrap_mean_ci(
         means[start:stop] = array[generator.integers(0, n, size=(stop - start, n))].mean(axis=1)
     tail = _expanded_tail((1 - confidence) / 2, n)
     low, high = np.quantile(means, [tail, 1 - tail])
-    return Interval(float(low), float(high), confidence, resamples, bootstrap_seed)
+    return Interval(float(low) * scale, float(high) * scale, confidence, resamples, bootstrap_seed)
 
 
 def _expanded_tail(alpha: float, n: int) -> float:
@@ -112,14 +160,17 @@ def interquartile_mean(values: Sequence[float] | Any) -> float:
     if len(array) == 0:
         return math.nan
     cut = int(0.25 * len(array))
-    return float(array[cut : len(array) - cut].mean())
+    return mean(array[cut : len(array) - cut])
 
 
 def median(values: Sequence[float] | Any) -> float:
     import numpy as np
 
     array = _array(values)
-    return float(np.median(array)) if len(array) else math.nan
+    if len(array) == 0:
+        return math.nan
+    scale = _scale(array)
+    return float(np.median(array / scale)) * scale
 
 
 # -------------------------------------------------------------- paired tests
@@ -170,12 +221,12 @@ def seeds_needed(
 
     ``None`` when the observed difference is exactly zero (no effect to detect).
     """
-    from statistics import NormalDist, fmean, stdev
+    from statistics import NormalDist
 
     array = _array(differences)
     if len(array) < 2:
         return None
-    effect = abs(fmean(array))
+    effect = abs(mean(array))
     if effect == 0:
         return None
     normal = NormalDist()
@@ -195,11 +246,6 @@ class SeedRank:
     of: int
     mean: float
     higher_is_better: bool
-
-    @property
-    def percentile(self) -> float:
-        """Share of the other seeds this seed does at least as well as, in percent."""
-        return 100.0 * (self.of - self.rank) / max(1, self.of - 1)
 
     @property
     def bias(self) -> float:
@@ -223,8 +269,7 @@ def rank_of(values: dict[int, float], seed: int, *, metric: str, higher_is_bette
         raise KeyError(f"seed {seed} has no finite {metric!r} in this sweep")
     value = finite[seed]
     better = sum(1 for v in finite.values() if (v > value if higher_is_better else v < value))
-    mean = math.fsum(finite.values()) / len(finite)
-    return SeedRank(seed, metric, value, better + 1, len(finite), mean, higher_is_better)
+    return SeedRank(seed, metric, value, better + 1, len(finite), mean(list(finite.values())), higher_is_better)
 
 
 def ordinal(number: int) -> str:

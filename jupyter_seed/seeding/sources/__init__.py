@@ -10,10 +10,9 @@ A third-party package adds a source by exposing a :class:`RandomSource` subclass
 from __future__ import annotations
 
 import sys
-
 from importlib import import_module
 
-from ..errors import describe_error
+from ..messages import describe_error
 from .base import DeterministicMode, Flags, RandomSource, check_source
 
 ENTRY_POINT_GROUP = "jupyter_seed.sources"

@@ -12,7 +12,10 @@ from __future__ import annotations
 import os
 import sys
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .state_codec import ArrayReader, ArrayWriter
 
 DeterministicMode = Literal["off", "strict", "warn"]
 Flags = dict[str, "bool | str | int | None"]
@@ -74,6 +77,31 @@ class RandomSource:
 
     def set_state(self, state: Any) -> None:
         """Restore a snapshot taken by :meth:`get_state`."""
+
+    def encode_state(self, state: Any, arrays: ArrayWriter) -> Any:
+        """A :meth:`get_state` snapshot as JSON-ready values for a state file; arrays go to ``arrays``.
+
+        The adapter owns this format: the default writes plain values and NumPy
+        arrays (:func:`~.state_codec.encode_plain`); an adapter whose state holds
+        its library's objects writes them itself. Raise
+        :class:`~.state_codec.StateNotPortable` when the state cannot be written
+        without pickle.
+        """
+        from .state_codec import StateNotPortable, encode_plain
+
+        if state is None:
+            raise StateNotPortable("the library cannot read its generator's state back")
+        return encode_plain(state, arrays)
+
+    def decode_state(self, node: Any, arrays: ArrayReader) -> Any:
+        """What :meth:`encode_state` wrote, as a state for :meth:`set_state`.
+
+        Raise ``ValueError`` for a description this adapter did not write; it is
+        called for every state in a file before any is applied.
+        """
+        from .state_codec import decode_plain
+
+        return decode_plain(node, arrays)
 
     def prepare_deterministic(self, mode: DeterministicMode) -> list[str]:
         """Set what must be in place *before* the library is imported (env vars).

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from .base import RandomSource
+from .state_codec import ArrayWriter, StateNotPortable
 
 
 class CupySource(RandomSource):
@@ -46,6 +47,9 @@ class CupySource(RandomSource):
             with cupy.cuda.Device(device):
                 states[device] = cupy.random.get_random_state()
         return states
+
+    def encode_state(self, state: Any, arrays: ArrayWriter) -> Any:
+        raise StateNotPortable("CuPy offers no way to write its generators' state out")
 
     def set_state(self, state: Any) -> None:
         cupy = sys.modules["cupy"]

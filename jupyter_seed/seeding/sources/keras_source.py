@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from .base import RandomSource
+from .state_codec import ArrayReader, ArrayWriter, decode_plain, encode_plain, expect_sequence
 
 _SEED_ATTRIBUTE = "global_random_seed"
+GENERATOR_ENTRY = "keras.seed_generator"
+"""Keras' global ``SeedGenerator`` in a state file: its state variable as an array."""
 
 
 class KerasSource(RandomSource):
@@ -58,6 +61,30 @@ class KerasSource(RandomSource):
         seed, generator = state
         self._set_attribute(_SEED_ATTRIBUTE, seed)
         self._set_attribute(self._generator_attribute, generator)
+
+    def encode_state(self, state: Any, arrays: ArrayWriter) -> Any:
+        import keras
+
+        def generator(value: Any) -> Any:
+            if not isinstance(value, keras.random.SeedGenerator):
+                return None
+            return {"t": GENERATOR_ENTRY, "k": arrays.put(keras.ops.convert_to_numpy(value.state))}
+
+        return encode_plain(state, arrays, generator)
+
+    def decode_state(self, node: Any, arrays: ArrayReader) -> Any:
+        import keras
+
+        def generator(entry: dict[str, Any], reader: ArrayReader) -> Any:
+            rebuilt = keras.random.SeedGenerator(seed=0)  # an explicit seed: no draw from the global one
+            rebuilt.state.assign(reader.get(entry.get("k")))
+            return rebuilt
+
+        decoded = decode_plain(node, arrays, {GENERATOR_ENTRY: generator})
+        seed, rebuilt = expect_sequence(decoded, 2, "Keras' state")
+        if rebuilt is not None and not isinstance(rebuilt, keras.random.SeedGenerator):
+            raise ValueError("Keras' global seed generator must be a SeedGenerator")
+        return seed, rebuilt
 
     def determinism(self) -> dict[str, Any]:
         import keras

@@ -13,9 +13,12 @@ import sys
 from typing import Any
 
 from .base import DeterministicMode, EnvironmentVariables, Flags, RandomSource
+from .state_codec import ArrayReader, ArrayWriter, decode_plain, encode_plain, expect_sequence
 
 DETERMINISTIC_VAR = "TF_DETERMINISTIC_OPS"
 _STATEFUL_OPS = "tensorflow.python.ops.stateful_random_ops"
+GENERATOR_ENTRY = "tf.global_generator"
+"""The global ``tf.random.Generator`` in a state file: its state array and algorithm."""
 
 
 class TensorflowSource(RandomSource):
@@ -125,6 +128,33 @@ class TensorflowSource(RandomSource):
         if generator is not None:
             generator._state_var.assign(generator_state)
         self._applied = applied
+
+    def encode_state(self, state: Any, arrays: ArrayWriter) -> Any:
+        generator_type = sys.modules[_STATEFUL_OPS].Generator
+
+        def generator(value: Any) -> Any:
+            if not isinstance(value, generator_type):
+                return None
+            key = arrays.put(value.state.numpy().copy())
+            return {"t": GENERATOR_ENTRY, "k": key, "alg": int(value.algorithm)}
+
+        return encode_plain(state, arrays, generator)
+
+    def decode_state(self, node: Any, arrays: ArrayReader) -> Any:
+        ops = sys.modules[_STATEFUL_OPS]
+        philox = self._tf().random.Algorithm.PHILOX.value
+
+        def generator(entry: dict[str, Any], reader: ArrayReader) -> Any:
+            algorithm = entry.get("alg", philox)
+            if type(algorithm) is not int:
+                raise ValueError("the global generator's algorithm must be an integer")
+            return ops.Generator.from_state(reader.get(entry.get("k")), algorithm)
+
+        decoded = decode_plain(node, arrays, {GENERATOR_ENTRY: generator})
+        state = expect_sequence(decoded, 5, "TensorFlow's state")
+        if state[2] is not None and not isinstance(state[2], ops.Generator):
+            raise ValueError("TensorFlow's global generator must be a generator")
+        return state
 
     def prepare_deterministic(self, mode: DeterministicMode) -> list[str]:
         if mode == "off":

@@ -14,6 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .base import DeterministicMode, EnvironmentVariables, Flags, RandomSource
+from .state_codec import ArrayReader, ArrayWriter, decode_plain, encode_plain, expect_sequence
+
+TENSOR_ENTRY = "torch"
+"""A generator state tensor in a state file: its bytes as a NumPy array."""
 
 CUBLAS_VAR = "CUBLAS_WORKSPACE_CONFIG"
 CUBLAS_VALUE = ":4096:8"
@@ -112,6 +116,35 @@ class TorchSource(RandomSource):
             # uninitialised, so this never initialises CUDA itself.
             torch.cuda.manual_seed_all(queued_seed)
 
+    def encode_state(self, state: Any, arrays: ArrayWriter) -> Any:
+        tensor_type = self._torch().Tensor
+
+        def tensor(value: Any) -> Any:
+            if not isinstance(value, tensor_type):
+                return None
+            return {"t": TENSOR_ENTRY, "k": arrays.put(value.detach().cpu().numpy().copy())}
+
+        return encode_plain(state, arrays, tensor)
+
+    def decode_state(self, node: Any, arrays: ArrayReader) -> Any:
+        torch = self._torch()
+
+        def tensor(entry: dict[str, Any], reader: ArrayReader) -> Any:
+            return torch.from_numpy(reader.get(entry.get("k")).copy())
+
+        cpu_state, cuda_states, queued_seed = expect_sequence(
+            decode_plain(node, arrays, {TENSOR_ENTRY: tensor}), 3, "torch's state"
+        )
+        if not isinstance(cpu_state, torch.Tensor):
+            raise ValueError("torch's CPU state must be a tensor")
+        listed = isinstance(cuda_states, (list, tuple))
+        tensors = listed and all(isinstance(item, torch.Tensor) for item in cuda_states)
+        if cuda_states is not None and not tensors:
+            raise ValueError("torch's CUDA states must be tensors")
+        if queued_seed is not None and not isinstance(queued_seed, int):
+            raise ValueError("torch's queued CUDA seed must be an integer")
+        return cpu_state, cuda_states, queued_seed
+
     def prepare_deterministic(self, mode: DeterministicMode) -> list[str]:
         if mode == "off":
             self._env.restore(CUBLAS_VAR)
@@ -148,7 +181,7 @@ class TorchSource(RandomSource):
         return _set_cudnn_flags(torch, deterministic=True, benchmark=False)
 
     def _set_fallback_random(self) -> None:
-        config = sys.modules.get(INDUCTOR_CONFIG)
+        config: Any = sys.modules.get(INDUCTOR_CONFIG)
         if config is None:
             return
         if self._saved_fallback_random is None:
@@ -156,7 +189,7 @@ class TorchSource(RandomSource):
         config.fallback_random = True
 
     def _restore_fallback_random(self) -> None:
-        config = sys.modules.get(INDUCTOR_CONFIG)
+        config: Any = sys.modules.get(INDUCTOR_CONFIG)
         if config is not None and self._saved_fallback_random is not None:
             config.fallback_random = self._saved_fallback_random
         self._saved_fallback_random = None

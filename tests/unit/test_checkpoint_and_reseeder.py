@@ -7,8 +7,8 @@ import types
 from pathlib import Path
 
 import pytest
-
 from fakes import FakeSource, expected
+
 from jupyter_seed.seeding import pytest_randomly
 from jupyter_seed.seeding.checkpoint import CheckpointError, load_state, save_state
 from jupyter_seed.seeding.seeder import Seeder

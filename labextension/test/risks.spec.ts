@@ -1,23 +1,23 @@
 import { metadataOf, parseMetadata, provenanceOf, sameMetadata } from '../src/metadata';
-import { doctorOf, fixLabel, fixRequest, IModelState, toggledWorkers, viewOf } from '../src/model';
+import { fixLabel, risksOf, viewOf } from '../src/display';
+import { IModelState, INITIAL_STATE } from '../src/reducer';
+import { fixRequest, toggledWorkers } from '../src/requests';
 import { FIX_IDS, IRisk, parseRequest } from '../src/protocol';
 import { DUMPED, kernelState } from './fixtures';
 
 const loadedState = (overrides = {}): IModelState => ({
+  ...INITIAL_STATE,
   phase: 'loaded',
-  kernel: kernelState(overrides),
-  pending: [],
-  awaiting: [],
-  error: null
+  kernel: kernelState(overrides)
 });
 
-describe('doctor', () => {
+describe('risks list', () => {
   it('lists the kernel risks in order, with a fix button where a fix exists', () => {
     const risks: IRisk[] = [
       { id: 'hash_seed_random', message: 'hash', fix: 'kernelspec' },
       { id: 'tf32', message: 'tf32 on', fix: null }
     ];
-    const items = doctorOf(risks);
+    const items = risksOf(risks);
     expect(items.map(item => item.id)).toEqual(['hash_seed_random', 'tf32']);
     expect(items[0].fixLabel).toBe('Install a seeded kernel and switch to it');
     expect(items[1]).toEqual({ id: 'tf32', message: 'tf32 on', fix: null, fixLabel: '' });
@@ -25,12 +25,12 @@ describe('doctor', () => {
 
   it('shows the risks of a real seeded kernel in the view', () => {
     const view = viewOf(loadedState());
-    expect(view.doctor.map(item => item.id)).toContain('deterministic_off');
-    expect(view.doctor.find(item => item.id === 'deterministic_off')?.fix).toBe('deterministic');
+    expect(view.risks.map(item => item.id)).toContain('deterministic_off');
+    expect(view.risks.find(item => item.id === 'deterministic_off')?.fix).toBe('deterministic');
   });
 
   it('has no risks to show without a loaded kernel', () => {
-    expect(viewOf({ ...loadedState(), phase: 'not_loaded', kernel: null }).doctor).toEqual([]);
+    expect(viewOf({ ...loadedState(), phase: 'not_loaded', kernel: null }).risks).toEqual([]);
   });
 
   it.each([...FIX_IDS])('turns the %s fix into a request that fits the protocol', fix => {

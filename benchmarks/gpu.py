@@ -1,7 +1,7 @@
 """GPU timing: one reseed and the per-cell hook with CUDA initialised, side by side in one run.
 
-    python benchmarks/bench_gpu.py                 # needs torch with a CUDA device
-    python benchmarks/bench_gpu.py --allow-cpu     # smoke run of the script on a CPU-only machine
+    python -m benchmarks.gpu                 # needs torch with a CUDA device
+    python -m benchmarks.gpu --allow-cpu     # smoke run of the script on a CPU-only machine
 
 Compares, in one process with random, NumPy and torch loaded and CUDA
 initialised: our hot path (``Seeder.reseed``), the per-cell hook in both modes,
@@ -28,7 +28,7 @@ from typing import Any
 SEED = 3407
 
 
-def _variants(device: str) -> dict[str, Callable[[], None]]:
+def _variants(device: str) -> dict[str, Callable[[], object]]:
     import numpy as np
     import torch
 
@@ -37,7 +37,7 @@ def _variants(device: str) -> dict[str, Callable[[], None]]:
 
     seeder = get_seeder()
     jupyter_seed.seed_everything(SEED)
-    variants: dict[str, Callable[[], None]] = {
+    variants: dict[str, Callable[[], object]] = {
         "jupyter-seed Seeder.reseed (hot path)": lambda: seeder.reseed(SEED),
         "jupyter-seed per-cell hook, same": lambda: seeder.before_cell("cell-1", "pass"),
         "jupyter-seed per-cell hook, derived": lambda: seeder.before_cell("cell-1", "pass"),
@@ -53,6 +53,7 @@ def _variants(device: str) -> dict[str, Callable[[], None]]:
             torch.cuda.manual_seed_all(SEED)
 
     variants["usual snippet (random, numpy, torch, cuda)"] = usual_snippet
+    lightning_seed: Callable[..., object] | None
     try:
         from lightning.fabric.utilities.seed import seed_everything as lightning_seed
     except ImportError:
@@ -78,14 +79,14 @@ def _prepare(name: str) -> None:
         seeder.set_per_cell("off")
 
 
-def _time_per_call(function: Callable[[], None], calls: int) -> float:
+def _time_per_call(function: Callable[[], object], calls: int) -> float:
     started = time.perf_counter_ns()
     for _ in range(calls):
         function()
     return (time.perf_counter_ns() - started) / calls / 1000.0
 
 
-def _same_stream_as_manual_seed(name: str, function: Callable[[], None], device: str) -> bool:
+def _same_stream_as_manual_seed(name: str, function: Callable[[], object], device: str) -> bool:
     import torch
 
     from jupyter_seed.seeding.seeder import get_seeder
@@ -113,7 +114,9 @@ def run(rounds: int, calls: int, device: str) -> dict[str, Any]:
         for name, function in variants.items():
             _prepare(name)
             samples[name].append(_time_per_call(function, calls))
-    identity = {name: _same_stream_as_manual_seed(name, function, device) for name, function in variants.items()}
+    identity = {
+        name: _same_stream_as_manual_seed(name, function, device) for name, function in variants.items()
+    }
     _prepare("off")
     return {
         "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
@@ -145,20 +148,24 @@ def render(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.gpu", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--allow-cpu", action="store_true", help="run on CPU when no CUDA device exists")
     parser.add_argument("--json", metavar="PATH", help="also write the raw results here")
     args = parser.parse_args(argv)
+    if args.rounds < 1 or args.calls < 1:
+        parser.error(f"--rounds and --calls must be at least 1, got {args.rounds} and {args.calls}")
     try:
         import torch
     except ImportError:
-        print("bench_gpu: torch is not installed", file=sys.stderr)
+        print("benchmarks.gpu: torch is not installed", file=sys.stderr)
         return 2
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cpu" and not args.allow_cpu:
-        print("bench_gpu: no CUDA device; pass --allow-cpu for a smoke run", file=sys.stderr)
+        print("benchmarks.gpu: no CUDA device; pass --allow-cpu for a smoke run", file=sys.stderr)
         return 2
     result = run(args.rounds, args.calls, device)
     print(render(result))

@@ -1,6 +1,6 @@
 """Cost of seed sweeps and notebook checks (not a test: prints a table).
 
-    .venv/bin/python benchmarks/bench_check_sweep.py [--seeds 200] [--repeat 3]
+    .venv/bin/python -m benchmarks.check_sweep [--seeds 200] [--repeat 5]
 
 Sweep overhead per seed = (sweep wall time - the same calls made directly) / seeds,
 with numpy and torch loaded, so every seed pays for snapshotting and restoring
@@ -22,14 +22,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 import numpy as np
 import torch
 
 from jupyter_seed.evidence.checks.notebook import check_notebook, execute_runs, load_notebook
 from jupyter_seed.evidence.sweeps.sweep import sweep
+
+from .common import ROOT, progress
+
+NOTEBOOKS = (Path(ROOT) / "examples/check/figure.ipynb", Path(ROOT) / "examples/check/reproducible.ipynb")
 
 
 def small_training_step() -> float:
@@ -66,11 +67,12 @@ def interleaved_medians(actions: dict[str, Callable[[], Any]], repeat: int) -> d
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def bench_sweeps(seeds: int, repeat: int) -> list[tuple[str, str]]:
+def measure_sweeps(seeds: int, repeat: int) -> dict[str, float]:
     from IPython.core.interactiveshell import InteractiveShell
 
     from jupyter_seed.evidence.harness import run_cell_body
 
+    progress(f"sweeps: {seeds} seeds, {repeat} rounds")
     torch.set_num_threads(1)
     small_training_step()  # warm up torch's kernels
     seed_list = list(range(seeds))
@@ -87,8 +89,6 @@ def bench_sweeps(seeds: int, repeat: int) -> list[tuple[str, str]]:
         },
         repeat,
     )
-    direct, swept, cell_direct, magic = timed["direct"], timed["sweep"], timed["cell_direct"], timed["magic"]
-
     context = multiprocessing.get_context("spawn")
     # Two workers on two cores: torch's intra-op threads would oversubscribe them.
     with ProcessPoolExecutor(
@@ -103,27 +103,18 @@ def bench_sweeps(seeds: int, repeat: int) -> list[tuple[str, str]]:
             lambda: sweep(heavier_step, heavy_seeds, executor=pool, progress=False), repeat
         )
     heavy_sequential = median_seconds(lambda: sweep(heavier_step, heavy_seeds, progress=False), repeat)
-
-    per_call_ms = direct / seeds * 1e3
-    return [
-        ("cell's own time per seed (direct call)", f"{per_call_ms:.3f} ms"),
-        ("sweep(), sequential: overhead per seed", f"{(swept - direct) / seeds * 1e6:.0f} µs"),
-        (
-            "%%seed --sweep: overhead per seed (incl. namespace restore)",
-            f"{(magic - cell_direct) / seeds * 1e6:.0f} µs",
-        ),
-        (
-            "sweep() on ProcessPoolExecutor(2): wall per seed",
-            f"{pooled / seeds * 1e3:.3f} ms ({direct / pooled:.2f}x the direct loop's throughput)",
-        ),
-        (
-            f"heavier cell ({heavy_sequential / len(heavy_seeds) * 1e3:.0f} ms/seed): ProcessPoolExecutor(2) speed-up",
-            f"{heavy_sequential / heavy_pooled:.2f}x over sequential sweep()",
-        ),
-    ]
+    return {
+        "seeds": seeds,
+        **timed,
+        "pooled": pooled,
+        "heavy_seeds": len(heavy_seeds),
+        "heavy_pooled": heavy_pooled,
+        "heavy_sequential": heavy_sequential,
+    }
 
 
-def bench_check(notebook: Path, repeat: int) -> list[tuple[str, str]]:
+def measure_check(notebook: Path, repeat: int) -> dict[str, Any]:
+    progress(f"check: {notebook.name}")
     loaded = load_notebook(notebook)
     cwd = str(notebook.parent)
     execute_runs(loaded, runs=1, seed=0, per_cell="same", cwd=cwd)  # warm the OS file cache
@@ -135,38 +126,71 @@ def bench_check(notebook: Path, repeat: int) -> list[tuple[str, str]]:
         },
         repeat,
     )
-    plain, parallel, serial = timed["plain"], timed["parallel"], timed["serial"]
-    name = notebook.name
-    return [
-        (f"{name}: one plain execution", f"{plain:.2f} s"),
-        (f"{name}: check, 2 runs in parallel", f"{parallel:.2f} s = {parallel / plain:.2f}x plain"),
-        (f"{name}: check, 2 runs one after the other", f"{serial:.2f} s = {serial / plain:.2f}x plain"),
+    return {"name": notebook.name, **timed}
+
+
+def measure(seeds: int, repeat: int, notebooks: list[Path]) -> dict[str, Any]:
+    return {
+        "machine": f"{os.cpu_count()} CPU cores, torch {torch.__version__}, numpy {np.__version__}",
+        "sweeps": measure_sweeps(seeds, repeat),
+        "checks": [measure_check(notebook, repeat) for notebook in notebooks],
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    s = data["sweeps"]
+    seeds, direct = s["seeds"], s["direct"]
+    rows = [
+        ("machine", data["machine"]),
+        ("cell's own time per seed (direct call)", f"{direct / seeds * 1e3:.3f} ms"),
+        ("sweep(), sequential: overhead per seed", f"{(s['sweep'] - direct) / seeds * 1e6:.0f} µs"),
+        (
+            "%%seed --sweep: overhead per seed (incl. namespace restore)",
+            f"{(s['magic'] - s['cell_direct']) / seeds * 1e6:.0f} µs",
+        ),
+        (
+            "sweep() on ProcessPoolExecutor(2): wall per seed",
+            f"{s['pooled'] / seeds * 1e3:.3f} ms ({direct / s['pooled']:.2f}x the direct loop's throughput)",
+        ),
+        (
+            f"heavier cell ({s['heavy_sequential'] / s['heavy_seeds'] * 1e3:.0f} ms/seed): "
+            "ProcessPoolExecutor(2) speed-up",
+            f"{s['heavy_sequential'] / s['heavy_pooled']:.2f}x over sequential sweep()",
+        ),
     ]
+    for check in data["checks"]:
+        name, plain, parallel, serial = check["name"], check["plain"], check["parallel"], check["serial"]
+        rows += [
+            (f"{name}: one plain execution", f"{plain:.2f} s"),
+            (f"{name}: check, 2 runs in parallel", f"{parallel:.2f} s = {parallel / plain:.2f}x plain"),
+            (f"{name}: check, 2 runs one after the other", f"{serial:.2f} s = {serial / plain:.2f}x plain"),
+        ]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{'measurement':<{width}}  result", f"{'-' * width}  {'-' * 40}"]
+    lines += [f"{label:<{width}}  {value}" for label, value in rows]
+    return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m benchmarks.check_sweep",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument(
-        "--notebooks",
-        nargs="*",
-        default=[str(ROOT / "examples/check/figure.ipynb"), str(ROOT / "examples/check/reproducible.ipynb")],
-    )
-    args = parser.parse_args()
-
-    rows = [("machine", f"{os.cpu_count()} CPU cores, torch {torch.__version__}, numpy {np.__version__}")]
-    rows += bench_sweeps(args.seeds, args.repeat)
-    for notebook in args.notebooks:
-        rows += bench_check(Path(notebook), args.repeat)
-    width = max(len(label) for label, _ in rows)
-    print(f"{'measurement':<{width}}  result")
-    print(f"{'-' * width}  {'-' * 40}")
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
+    parser.add_argument("--notebooks", nargs="*", default=[str(path) for path in NOTEBOOKS])
+    args = parser.parse_args(argv)
+    if args.seeds < 2 or args.repeat < 1:
+        parser.error(
+            f"--seeds must be at least 2 and --repeat at least 1, got {args.seeds} and {args.repeat}"
+        )
+    missing = [name for name in args.notebooks if not Path(name).is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    print(render(measure(args.seeds, args.repeat, [Path(name) for name in args.notebooks])))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,6 +1,6 @@
 """Overhead of ``compare()`` over a plain loop of the same runs on the same executor (not a test).
 
-    .venv/bin/python benchmarks/bench_compare.py [--seeds 20] [--seconds 0.3] [--repeat 3] [--work cpu|sleep]
+    .venv/bin/python -m benchmarks.compare [--seeds 20] [--seconds 0.3] [--repeat 3] [--work cpu|sleep]
 
 Two variants, each a metric of about ``--seconds`` over ``--seeds`` seeds: a sleep
 plus one NumPy draw (default: immune to load from other processes, so the figure is
@@ -23,15 +23,13 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from jupyter_seed.evidence.sweeps.compare import compare
 
-WORK = {"kind": "cpu", "seconds": 0.3, "steps": 1}
+from .common import progress
+
+WORK: dict[str, Any] = {"kind": "cpu", "seconds": 0.3, "steps": 1}
 
 
 def _calibrate(seconds: float) -> int:
@@ -105,59 +103,90 @@ def interleaved(
     return wall, cpu
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=0.3)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--work", choices=("sleep", "cpu"), default="sleep")
-    parser.add_argument("--executors", default="none,process_pool", help="comma list: none, process_pool")
-    args = parser.parse_args()
-
-    steps = _calibrate(args.seconds) if args.work == "cpu" else 1
-    _set_work(args.work, args.seconds, steps)
-    seeds = list(range(args.seeds))
+def measure(seeds: list[int], seconds: float, repeat: int, work: str, executors: list[str]) -> dict[str, Any]:
     import torch
 
-    print(
-        f"machine: {os.cpu_count()} CPU cores, torch {torch.__version__}; metric: {args.work}, "
-        f"~{args.seconds} s ({steps} steps); {args.seeds} seeds x {len(VARIANTS)} variants; median of {args.repeat}"
-    )
-    print(f"{'executor':<22} {'plain loop':>11} {'compare()':>11} {'overhead':>9}")
-    for name in args.executors.split(","):
+    steps = _calibrate(seconds) if work == "cpu" else 1
+    _set_work(work, seconds, steps)
+    data: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "work": work,
+        "seconds": seconds,
+        "steps": steps,
+        "seeds": len(seeds),
+        "repeat": repeat,
+        "executors": {},
+    }
+    for name in executors:
+        progress(f"compare: executor {name}")
         pool: Executor | None = None
         if name == "process_pool":
             pool = ProcessPoolExecutor(
                 max_workers=2,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_set_work,
-                initargs=(args.work, args.seconds, steps),
+                initargs=(work, seconds, steps),
             )
             plain_loop([0], pool)  # start and warm the workers
             compare(VARIANTS, [0, 1], executor=pool, progress=False)
         else:
             compare(VARIANTS, [0, 1], progress=False)  # warm imports (scipy, the seeder)
-        times, cpu = interleaved(
+        wall, cpu = interleaved(
             {
                 "plain": functools.partial(plain_loop, seeds, pool),
                 "compare": functools.partial(with_compare, seeds, pool),
             },
-            args.repeat,
+            repeat,
         )
-        plain, compared = statistics.median(times["plain"]), statistics.median(times["compare"])
-        plain_cpu, compared_cpu = statistics.median(cpu["plain"]), statistics.median(cpu["compare"])
         label = "none (sequential)" if pool is None else "ProcessPoolExecutor(2)"
-        print(
-            f"{label:<22} {plain:>10.2f}s {compared:>10.2f}s {100 * (compared / plain - 1):>+8.2f}%"
-            f"   this process's CPU: {plain_cpu:.2f}s vs {compared_cpu:.2f}s"
-            f"   (wall rounds: plain {', '.join(f'{t:.2f}' for t in times['plain'])}; "
-            f"compare {', '.join(f'{t:.2f}' for t in times['compare'])})"
-        )
+        data["executors"][label] = {"wall": wall, "cpu": cpu}
         if pool is not None:
             pool.shutdown()
+    return data
+
+
+def render(data: dict[str, Any]) -> str:
+    lines = [
+        f"machine: {data['cores']} CPU cores, torch {data['torch']}; metric: {data['work']}, "
+        f"~{data['seconds']} s ({data['steps']} steps); {data['seeds']} seeds x {len(VARIANTS)} variants; "
+        f"median of {data['repeat']}",
+        f"{'executor':<22} {'plain loop':>11} {'compare()':>11} {'overhead':>9}",
+    ]
+    for label, times in data["executors"].items():
+        wall, cpu = times["wall"], times["cpu"]
+        plain, compared = statistics.median(wall["plain"]), statistics.median(wall["compare"])
+        plain_cpu, compared_cpu = statistics.median(cpu["plain"]), statistics.median(cpu["compare"])
+        lines.append(
+            f"{label:<22} {plain:>10.2f}s {compared:>10.2f}s {100 * (compared / plain - 1):>+8.2f}%"
+            f"   this process's CPU: {plain_cpu:.2f}s vs {compared_cpu:.2f}s"
+            f"   (wall rounds: plain {', '.join(f'{t:.2f}' for t in wall['plain'])}; "
+            f"compare {', '.join(f'{t:.2f}' for t in wall['compare'])})"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.compare",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=0.3)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--work", choices=("sleep", "cpu"), default="sleep")
+    parser.add_argument("--executors", default="none,process_pool", help="comma list: none, process_pool")
+    args = parser.parse_args(argv)
+    executors = [name.strip() for name in args.executors.split(",") if name.strip()]
+    unknown = sorted(set(executors) - {"none", "process_pool"})
+    if unknown:
+        parser.error(f"unknown executors: {', '.join(unknown)} (choose from none, process_pool)")
+    if args.seeds < 2 or args.repeat < 1 or not args.seconds > 0:
+        parser.error("--seeds must be at least 2, --repeat at least 1 and --seconds above 0")
+    print(render(measure(list(range(args.seeds)), args.seconds, args.repeat, args.work, executors)))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

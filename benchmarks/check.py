@@ -1,0 +1,105 @@
+"""Cost of `jupyter-seed check` on the real-notebook corpus, and of the doctor (prints a table).
+
+    .venv/bin/python -m benchmarks.check [--repeat 1] [--only NAME ...]
+
+For each notebook of tests/corpus/real: one plain execution (one fresh kernel, no
+setup cell, as `pytest --nbmake` runs it) against `check_notebook` with 2 runs (the
+default mode; the doctor off, since a reproducible notebook never starts it). Runs
+of one notebook are interleaved and the median is kept. Goal: check <= 1.3x plain
+on every notebook with 2 cores, light notebooks about 1.05x.
+
+Then the doctor's extra cost: the unseeded notebook of the corpus checked with and
+without the doctor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from jupyter_seed.evidence.checks.notebook import check_notebook
+from jupyter_seed.evidence.checks.runner import execute_runs, load_notebook, usable_cores
+
+from .common import ROOT, progress
+
+CORPUS = Path(ROOT) / "tests" / "corpus" / "real"
+DIFFERING = "numpy_random_quickstart_unseeded.ipynb"
+
+
+def plain_run(path: Path) -> float:
+    started = time.perf_counter()
+    execute_runs(load_notebook(path), runs=1, seed=None, per_cell=None, cwd=str(path.parent))
+    return time.perf_counter() - started
+
+
+def checked(path: Path, *, doctor: bool = False) -> float:
+    started = time.perf_counter()
+    check_notebook(path, runs=2, doctor=doctor)
+    return time.perf_counter() - started
+
+
+def measure(repeat: int, names: list[str]) -> dict[str, Any]:
+    notebooks: dict[str, dict[str, float]] = {}
+    for name in names:
+        progress(f"check: {name}")
+        path = CORPUS / name
+        plain, check = [], []
+        for _ in range(repeat):
+            plain.append(plain_run(path))
+            check.append(checked(path))
+        notebooks[name] = {"plain_s": statistics.median(plain), "check_s": statistics.median(check)}
+    progress(f"check: the doctor on {DIFFERING}")
+    path = CORPUS / DIFFERING
+    without = statistics.median(checked(path) for _ in range(repeat))
+    with_doctor = statistics.median(checked(path, doctor=True) for _ in range(repeat))
+    return {
+        "cores": usable_cores(),
+        "repeat": repeat,
+        "notebooks": notebooks,
+        "doctor": {"notebook": DIFFERING, "check_s": without, "check_doctor_s": with_doctor},
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    lines = [
+        f"{data['cores']} usable cores; median of {data['repeat']} interleaved repeat(s)",
+        f"{'notebook':<40} {'plain s':>8} {'check s':>8} {'ratio':>6}",
+    ]
+    worst = 0.0
+    for name, times in data["notebooks"].items():
+        ratio = times["check_s"] / times["plain_s"]
+        worst = max(worst, ratio)
+        lines.append(f"{name:<40} {times['plain_s']:8.1f} {times['check_s']:8.1f} {ratio:6.2f}")
+    lines.append(f"worst ratio: {worst:.2f} (goal <= 1.30)")
+    doctor = data["doctor"]
+    without, with_doctor = doctor["check_s"], doctor["check_doctor_s"]
+    lines.append(
+        f"doctor on {doctor['notebook']}: check {without:.1f} s, check + doctor {with_doctor:.1f} s "
+        f"(+{with_doctor - without:.1f} s, {with_doctor / without:.2f}x)"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.check", description=(__doc__ or "").splitlines()[0]
+    )
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--only", nargs="*", default=None, help="notebook names (default: all)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error(f"--repeat must be at least 1, got {args.repeat}")
+    names = args.only or sorted(p.name for p in CORPUS.glob("*.ipynb") if p.name != DIFFERING)
+    missing = [name for name in names if not (CORPUS / name).is_file()]
+    if missing:
+        parser.error(f"not in {CORPUS}: {', '.join(missing)}")
+    print(render(measure(args.repeat, names)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
