@@ -12,10 +12,13 @@ papermill) would log that it has no handler for it. The front end notices
 is imported at that moment (the extension registers the target).
 
 Threads: a comm handler may run on a subshell thread (JupyterLab's
-``commsOverSubshells``) or on the main thread while an async cell awaits. RNG
-state is only changed on the main thread with no cell running; otherwise the
-request is queued, reported as ``pending`` and applied right after the running
-cell (``post_run_cell``) or, when no cell runs, from the kernel's main event loop.
+``commsOverSubshells``) or on the main thread while an async cell awaits. State
+is only changed on the main thread with no cell running, and read as the cells
+see it (:mod:`.threads`: some of it is context-local); otherwise the request is
+queued, reported as ``pending`` and applied right after the running cell
+(``post_run_cell``) or, when no cell runs, from the kernel's main event loop.
+Every request is answered: with the new state naming its id, or with an
+``error`` naming it (refused, failed, or dropped by an unload).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .protocol import (
     parse_request,
 )
 from .state_contract import build_state
+from .threads import CellsContext, on_main_thread, route_requests
 
 __all__ = ["COMM_TARGET", "FrontendComms", "ProtocolError", "parse_request"]
 
@@ -61,14 +65,23 @@ class FrontendComms:
     """The open comms and the queue of pending requests of one shell.
 
     ``add`` and ``remove`` are exact mirrors: seeder listener and ``post_run_cell``
-    callback. ``cell_running()`` says whether a cell runs now (the extension counts).
+    callback. ``cell_running()`` says whether a cell runs now (the extension counts);
+    ``cells`` is the cells' context the extension keeps (:class:`.threads.CellsContext`).
     """
 
-    def __init__(self, shell: Any, seeder: Seeder, cell_running: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        shell: Any,
+        seeder: Seeder,
+        cell_running: Callable[[], bool],
+        cells: CellsContext | None = None,
+    ) -> None:
         self.shell = shell
         self.seeder = seeder
         self._cell_running = cell_running
+        self.cells = cells if cells is not None else CellsContext()
         kernel = getattr(shell, "kernel", None)
+        self._kernel = kernel
         self.log: logging.Logger = getattr(kernel, "log", None) or logging.getLogger(__name__)
         self._io_loop = getattr(kernel, "io_loop", None)
         self._lock = threading.Lock()
@@ -90,7 +103,12 @@ class FrontendComms:
         self.seeder.remove_listener(self.push)
         with self._lock:
             comms, self._comms = self._comms, []
-            self._pending.clear()
+            queued, self._pending = self._pending, []
+        for request, sender in queued:  # answered, never left pending
+            if sender in comms:
+                self._send_error(
+                    sender, request["type"], request.get("id"), "not applied: jupyter-seed was unloaded first"
+                )
         for opened in comms:
             opened.close()
 
@@ -109,6 +127,7 @@ class FrontendComms:
         """Serve a comm a front end opened; ``data`` is the request its open message carried."""
         with self._lock:
             self._comms.append(opened)
+        route_requests(opened, self._kernel, self._cell_running)
         opened.on_msg(lambda msg: self._on_message(opened, msg))
         opened.on_close(lambda msg: self._forget(opened))
         if data:
@@ -122,7 +141,22 @@ class FrontendComms:
                 self._comms.remove(closed)
 
     def _on_message(self, sender: Any, message: dict[str, Any]) -> None:
-        self._handle(sender, message.get("content", {}).get("data"))
+        data = message.get("content", {}).get("data")
+        try:
+            self._handle(sender, data)
+        except Exception as error:  # noqa: BLE001 - answered, never raised into ipykernel's comm handler
+            self._answer_failure(sender, data, error)
+
+    def _answer_failure(self, sender: Any, data: object, error: Exception) -> None:
+        self.log.warning("jupyter-seed: a comm request failed: %s", describe_error(error))
+        kind = data.get("type") if isinstance(data, dict) else None
+        request_id = data.get("id") if isinstance(data, dict) else None
+        self._send_error(
+            sender,
+            kind if isinstance(kind, str) else None,
+            request_id if isinstance(request_id, str) else None,
+            f"failed: {describe_error(error)}",
+        )
 
     def _handle(self, sender: Any, data: object) -> None:
         try:
@@ -147,11 +181,11 @@ class FrontendComms:
 
     # ---------------------------------------------------------- threading
     def _can_apply_now(self) -> bool:
-        return threading.current_thread() is threading.main_thread() and not self._cell_running()
+        return on_main_thread() and not self._cell_running()
 
     def _on_post_run_cell(self, result: Any) -> None:
         # Registered after the extension's cell count: the cell counts as finished here.
-        if threading.current_thread() is threading.main_thread():
+        if on_main_thread():
             self.apply_pending()
         elif self._pending and self._io_loop is not None:
             # A cell that ran on a subshell finished: let the main thread apply the queue.
@@ -176,7 +210,10 @@ class FrontendComms:
             return
         with self.holding_pushes():
             for request, sender in queued:
-                self._apply(request, sender)
+                try:
+                    self._apply(request, sender)
+                except Exception as error:  # noqa: BLE001 - one failure must not drop the rest of the queue
+                    self._answer_failure(sender, request, error)
         self.push()
 
     def _apply(self, request: Request, sender: Any) -> None:
@@ -229,9 +266,12 @@ class FrontendComms:
         # reading is harmless, but a dict can change size mid-iteration, so retry.
         for _ in range(3):
             try:
-                return build_state(self.seeder)
+                return self.cells.read(self._build_state)
             except RuntimeError:
                 continue
+        return self.cells.read(self._build_state)
+
+    def _build_state(self) -> dict[str, Any]:
         return build_state(self.seeder)
 
     def push(self) -> None:
@@ -246,7 +286,15 @@ class FrontendComms:
             return
         payload = self._payload(answered)
         for opened in comms:
-            opened.send(payload)
+            self._deliver(opened, payload)
+
+    def _deliver(self, target: Any, payload: dict[str, Any]) -> None:
+        """Send to one comm; one whose front end is gone is forgotten, the others still get theirs."""
+        try:
+            target.send(payload)
+        except Exception as error:  # noqa: BLE001 - a dead comm must not stop the answers to the live ones
+            self.log.warning("jupyter-seed: dropping a comm that failed to send: %s", describe_error(error))
+            self._forget(target)
 
     def _send_state(self, target: Any, request_id: str | None = None) -> None:
         try:
@@ -254,15 +302,16 @@ class FrontendComms:
         except Exception as error:  # noqa: BLE001 - a broken source must not turn the open into a close
             self._send_error(target, "get_state", request_id, f"state failed: {describe_error(error)}")
             return
-        target.send(payload)
+        self._deliver(target, payload)
 
     def _send_error(self, target: Any, request: str | None, request_id: str | None, message: str) -> None:
-        target.send(
+        self._deliver(
+            target,
             {
                 "protocol": PROTOCOL_VERSION,
                 "type": "error",
                 "request": request,
                 "id": request_id,
                 "message": one_line(message, MAX_ERROR_LENGTH),
-            }
+            },
         )

@@ -18,6 +18,7 @@ import comm
 from ..seeding.seeder import Seeder, get_seeder
 from . import COMM_TARGET, banner_tip
 from .magics import SeedMagics
+from .threads import CellsContext
 
 if TYPE_CHECKING:
     from .comm import FrontendComms
@@ -29,8 +30,10 @@ class _Registration:
         self.seeder = seeder
         self.magics = SeedMagics(shell, seeder)
         self.cells_running = 0
+        self.cells_context = CellsContext()  # where the toolbar reads context-local state
         self._frontend_comms: FrontendComms | None = None
         before_cell = seeder.before_cell
+        capture_cells_context = self.cells_context.capture
 
         def pre_run_cell(info: Any) -> None:
             self.cells_running += 1
@@ -38,6 +41,7 @@ class _Registration:
 
         def post_run_cell(result: Any) -> None:
             self.cells_running = max(0, self.cells_running - 1)
+            capture_cells_context()
 
         self.pre_run_cell = pre_run_cell
         self.post_run_cell = post_run_cell
@@ -48,7 +52,9 @@ class _Registration:
         if self._frontend_comms is None:
             from .comm import FrontendComms
 
-            self._frontend_comms = FrontendComms(self.shell, self.seeder, lambda: self.cells_running > 0)
+            self._frontend_comms = FrontendComms(
+                self.shell, self.seeder, lambda: self.cells_running > 0, self.cells_context
+            )
             self._frontend_comms.add()
         return self._frontend_comms
 
@@ -60,6 +66,7 @@ class _Registration:
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
         self.shell.events.register("post_run_cell", self.post_run_cell)
         self.seeder.extension_loaded = True
+        self.cells_context.capture()  # %load_ext runs in a cell
         comm.get_comm_manager().register_target(COMM_TARGET, self._on_comm_open)
         banner_tip.guard.install()
 

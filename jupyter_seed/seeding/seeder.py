@@ -276,7 +276,7 @@ class Seeder(ProcessSettings):
     @contextmanager
     def seeded(self, seed: object) -> Iterator[SeedReport]:
         """Seed every source with ``seed`` inside the block, then restore every state."""
-        from .snapshots import restore_snapshots, take_snapshots
+        from .snapshots import restore_snapshots, seed_arrivals, take_snapshots
 
         value = validate_seed(seed)
         # A framework first imported inside the block must be seeded too, or a
@@ -290,15 +290,9 @@ class Seeder(ProcessSettings):
         finally:
             self.applied_seed, self._rng_counter, self._seeded_with, self._errors = saved
             restore_snapshots(self._loaded_sources(), snapshots, self._errors)
-            for source in self._loaded_sources():
-                if source.name not in before and source.has_global_state and self.applied_seed is not None:
-                    # Imported inside the block: give it what an import outside would have.
-                    try:
-                        source.seed(self.applied_seed)
-                    except Exception as error:  # noqa: BLE001
-                        self._errors[source.name] = describe_error(error)
-                    else:
-                        self._seeded_with[source.name] = self.applied_seed
+            if self.applied_seed is not None:
+                arrivals = [s for s in self._loaded_sources() if s.name not in before]
+                seed_arrivals(arrivals, self.applied_seed, self._errors, self._seeded_with)
 
     # --------------------------------------------------------- generators
     def _seeded_generator_or_none(self) -> Any:

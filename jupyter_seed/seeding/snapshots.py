@@ -28,3 +28,16 @@ def restore_snapshots(sources: list[RandomSource], snapshots: dict[str, Any], er
                 source.set_state(snapshots[source.name])
             except Exception as error:  # noqa: BLE001
                 errors[source.name] = f"state restore failed: {describe_error(error)}"
+
+
+def seed_arrivals(arrivals: list[RandomSource], seed: int, errors: dict[str, str], seeded_with: dict[str, int]) -> None:
+    """Sources first imported inside a ``seeded()`` block get what an import outside would have given."""
+    for source in arrivals:
+        if not source.has_global_state:
+            continue
+        try:
+            source.seed(seed)
+        except Exception as error:  # noqa: BLE001
+            errors[source.name] = describe_error(error)
+        else:
+            seeded_with[source.name] = seed

@@ -4,13 +4,11 @@
  * The front end opens the comm (kernel target `jupyter_seed`, registered by
  * `%load_ext jupyter_seed`); a kernel that answers with `comm_close` does not have
  * the extension loaded. The kernel never opens a comm itself (headless clients
- * would log that nothing handles it): we watch its iopub traffic instead, and when
- * an execution whose code mentions `jupyter_seed` finishes, we probe again. On
- * restart open comms are disposed, so we probe again when the kernel is idle.
- *
- * No click is lost: a request that gets no answer while no cell runs is sent once
- * more on a fresh comm (which re-reads the state), then reported as unanswered
- * (reducer.ts says when). What happens by itself at kernel start is startup.ts.
+ * would log that nothing handles it): we watch its iopub traffic instead, and probe
+ * again when an execution mentioning `jupyter_seed` finishes, or after a restart.
+ * No click is lost: a request without an answer while no cell runs is sent once more
+ * on a fresh comm (which re-reads the state), then reported (reducer.ts says when).
+ * What happens by itself at kernel start is startup.ts.
  */
 
 import { ISessionContext } from '@jupyterlab/apputils';
@@ -18,6 +16,7 @@ import { Kernel, KernelMessage as Wire } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { AnswerClock } from './answerClock';
 import { ISeedMetadata } from './metadata';
 import {
   COMM_TARGET,
@@ -118,7 +117,7 @@ export class SeedConnection implements IDisposable {
       return;
     }
     this._disposed = true;
-    this._stopAnswerClock();
+    this._clock.stop();
     this.sessionContext.kernelChanged.disconnect(this._onKernelChanged, this);
     this._attach(null);
     Signal.clearData(this);
@@ -197,6 +196,10 @@ export class SeedConnection implements IDisposable {
   }
 
   private _onConnectionStatus(kernel: Kernel.IKernelConnection, status: Kernel.ConnectionStatus): void {
+    if (status === 'connected' && kernel.status === 'idle') {
+      this._runningCells.clear(); // an "idle" lost while disconnected must not stop the answer clock
+      this._updateAnswerClock();
+    }
     if (status === 'connected' && (!this._comm || this._comm.isDisposed)) {
       void this._probe();
     }
@@ -316,10 +319,7 @@ export class SeedConnection implements IDisposable {
   private _onAnswerTimeout(): void {
     this._dispatch({ type: 'answer_timeout' });
     const resend = requestsToResend(this._state);
-    console.warn(
-      `jupyter-seed: no answer from the kernel in ${ANSWER_TIMEOUT_MS / 1000} s; ` +
-        `re-reading its state${resend.length ? ` and sending ${resend.length} request(s) again` : ''}`
-    );
+    console.warn(`jupyter-seed: no answer in ${ANSWER_TIMEOUT_MS / 1000} s; re-reading the state`, resend);
     this._outbox = [...resend, ...this._outbox.filter(request => !resend.includes(request))];
     this._closeComm();
     const kernel = this._kernel;
@@ -336,31 +336,13 @@ export class SeedConnection implements IDisposable {
   /** Run the answer clock only while something waits for the kernel and no cell runs. */
   private _updateAnswerClock(): void {
     const runs = answerClockRuns(this._state, this._runningCells.size > 0);
-    const key = runs
-      ? pendingOf(this._state)
-          .map(request => request.id ?? request.type)
-          .join(' ')
-      : '';
-    if (key === this._clockKey) {
-      return; // same requests, same reason: the clock goes on
-    }
-    this._stopAnswerClock();
-    this._clockKey = key;
-    if (runs) {
-      this._clock = setTimeout(() => {
-        this._clock = null;
-        this._clockKey = '';
-        this._onAnswerTimeout();
-      }, ANSWER_TIMEOUT_MS);
-    }
-  }
-
-  private _stopAnswerClock(): void {
-    if (this._clock !== null) {
-      clearTimeout(this._clock);
-      this._clock = null;
-    }
-    this._clockKey = '';
+    this._clock.update(
+      runs
+        ? pendingOf(this._state)
+            .map(request => request.id ?? request.type)
+            .join(' ')
+        : null
+    );
   }
 
   private _closeComm(): void {
@@ -411,8 +393,7 @@ export class SeedConnection implements IDisposable {
   private _runningCells = new Set<string>();
   /** Requests to send once the comm is open again. */
   private _outbox: Request[] = [];
-  private _clock: ReturnType<typeof setTimeout> | null = null;
-  private _clockKey = '';
+  private readonly _clock = new AnswerClock(() => this._onAnswerTimeout(), ANSWER_TIMEOUT_MS);
   private _disposed = false;
   private _requestCount = 0;
   private readonly _idPrefix = Math.random().toString(36).slice(2, 10);

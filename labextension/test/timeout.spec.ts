@@ -1,3 +1,4 @@
+import { AnswerClock } from '../src/answerClock';
 import { COMPACT_BELOW_PX, layoutFor, NARROW_BELOW_PX, viewOf } from '../src/display';
 import { Request } from '../src/protocol';
 import {
@@ -109,5 +110,39 @@ describe('compact layout', () => {
     expect(layoutFor(COMPACT_BELOW_PX - 1)).toBe('compact');
     expect(layoutFor(NARROW_BELOW_PX - 1)).toBe('narrow');
     expect(layoutFor(0)).toBeNull(); // a hidden tab keeps its last form
+  });
+});
+
+describe('AnswerClock', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('fires once after the timeout while the same requests wait', () => {
+    const fired = jest.fn();
+    const clock = new AnswerClock(fired, 6000);
+    clock.update('c-1');
+    jest.advanceTimersByTime(5000);
+    clock.update('c-1'); // a push that changes nothing does not restart it
+    jest.advanceTimersByTime(1000);
+    expect(fired).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(60000);
+    expect(fired).toHaveBeenCalledTimes(1);
+  });
+
+  it('starts over for new requests and stops when nothing waits or a cell runs', () => {
+    const fired = jest.fn();
+    const clock = new AnswerClock(fired, 6000);
+    clock.update('c-1');
+    jest.advanceTimersByTime(5000);
+    clock.update('c-1 c-2');
+    jest.advanceTimersByTime(5000);
+    expect(fired).not.toHaveBeenCalled();
+    clock.update(null);
+    jest.advanceTimersByTime(60000);
+    expect(fired).not.toHaveBeenCalled();
+    clock.update('c-3');
+    clock.stop();
+    jest.advanceTimersByTime(60000);
+    expect(fired).not.toHaveBeenCalled();
   });
 });

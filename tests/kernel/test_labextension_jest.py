@@ -1,4 +1,4 @@
-"""Run the toolbar's jest unit tests (labextension/test) from pytest, so CI's one `pytest` runs them."""
+"""Run the toolbar's jest unit tests and its lint (labextension/) from pytest: CI's one `pytest` runs them."""
 
 from __future__ import annotations
 
@@ -46,3 +46,17 @@ def test_jest_unit_tests_pass() -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     assert "failed" not in output.split("Tests:")[-1].splitlines()[0], output[-2000:]
+
+
+def test_front_end_lint_passes() -> None:
+    """`jlpm lint:check` (ESLint with typescript-eslint, then Prettier) has no finding."""
+    env = {
+        **os.environ,
+        "CI": "true",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    if not (LABEXTENSION / "node_modules" / ".bin" / "eslint").exists():
+        install = _run_jlpm("install", "--immutable", env=env)
+        assert install.returncode == 0, install.stdout[-4000:] + install.stderr[-4000:]
+    result = _run_jlpm("lint:check", env=env)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]

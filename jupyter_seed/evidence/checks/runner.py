@@ -8,6 +8,7 @@ are imported only when a check runs: they are extras.
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import signal
@@ -241,6 +242,9 @@ async def _shut_down(clients: list[Any]) -> None:
                 await manager.cleanup_resources()
         except Exception:  # noqa: BLE001, S110 - already gone: nothing to stop
             pass
+        # nbclient registers an exit hook per client and drops it only when the run ends normally;
+        # left behind, it would hold the client (and its notebook) and fail at interpreter exit.
+        atexit.unregister(client._cleanup_kernel)
 
 
 def execute_runs(
@@ -309,6 +313,7 @@ def for_each_run(
     whole_timeout = None if timeout is None else max(1, math.ceil(timeout))
     client_class = _client_class()
     has_setup = seed is not None or bool(setup_extra)
+    empty_notebook = require_nbclient()[1].v4.new_notebook()
     live: list[Any] = []  # clients whose kernel may still run, for the shutdown after a cancel
     interrupted = False
     finished = 0
@@ -337,6 +342,9 @@ def for_each_run(
                     live.remove(client)
                     raise NotebookCheckError(_describe_failure(error, copy_, has_setup, timeout)) from None
                 live.remove(client)  # nbclient shut its kernel down; a cancelled one stays listed
+                # The client sits in reference cycles that only the cyclic collector frees: without
+                # this, each executed copy would outlive its comparison until a collection runs.
+                client.nb = empty_notebook
                 del client
             finished += 1
             on_run(finished, copy_)

@@ -211,26 +211,35 @@ class _Digest:
         kind = type(obj)
         if _array_bytes(self, obj):
             return
-        state = getattr(obj, "__dict__", None)
-        slots = [name for klass in kind.__mro__ for name in getattr(klass, "__slots__", ())]
-        plain = kind.__reduce_ex__ is object.__reduce_ex__ and getattr(kind, "__getstate__", None) is getattr(
-            object, "__getstate__", None
-        )  # no pickling of its own: its state is its __dict__ and slots
-        if plain and (isinstance(state, dict) or slots):
-            self.type_(kind, depth)
-            self.value(state, depth)
-            for name in slots:
+        if _is_user_module(kind.__module__) and _pickles_plainly(kind):
+            self.type_(kind, depth)  # the user's own class: its code, then its state
+            self.value(getattr(obj, "__dict__", None), depth)
+            for name in [slot for klass in kind.__mro__ for slot in getattr(klass, "__slots__", ())]:
                 self.feed("slot", name)
                 self.value(getattr(obj, name, "<unset>"), depth)
             return
         import pickle
 
-        try:
-            data = pickle.dumps(obj, protocol=4)
+        self.type_(kind, depth)
+        self.feed("pickle")
+        try:  # streamed into the hash: a large object is not copied in memory
+            pickle.Pickler(_HashWriter(self.hash), protocol=4).dump(obj)
         except Exception as error:  # noqa: BLE001 - anything pickle cannot take is not covered
             raise _Uncoverable(f"a {kind.__name__}: cannot be serialised ({type(error).__name__})") from None
-        self.type_(kind, depth)
-        self.feed(data)
+
+
+class _HashWriter:
+    def __init__(self, hash_: Any) -> None:
+        self.write = hash_.update
+
+
+def _pickles_plainly(kind: type) -> bool:
+    """No pickling of its own: its state is its ``__dict__`` and slots (caches of a library class are not)."""
+    return (
+        kind.__reduce_ex__ is object.__reduce_ex__
+        and kind.__reduce__ is object.__reduce__
+        and getattr(kind, "__getstate__", None) is getattr(object, "__getstate__", None)
+    )
 
 
 def _array_bytes(digest: _Digest, obj: object) -> bool:
