@@ -302,7 +302,9 @@ def test_the_doctor_names_an_unseeded_generator_with_its_line(
 
 
 # ------------------------------------ the output rules of `jupyter-seed check` (issue 19, A6)
-def test_an_elapsed_time_cell_reproduces_as_in_the_cli(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_elapsed_time_cell_reproduces_as_in_the_cli(
+    shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     run(shell, "import time\nimport numpy as np")
     run(
         shell,
@@ -338,7 +340,8 @@ def test_a_keras_fit_cell_reproduces_and_is_not_called_stateful() -> None:
         "y = (x.sum(1) > 2).astype(\"float32\")')\n"
         "fit = ('%%seed --check 1\\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), "
         "keras.layers.Dense(1, activation=\"sigmoid\")])\\nmodel.compile(optimizer=\"adam\", "
-        "loss=\"binary_crossentropy\", metrics=[\"accuracy\"])\\nhistory = model.fit(x, y, epochs=2, batch_size=16)')\n"
+        "loss=\"binary_crossentropy\", metrics=[\"accuracy\"])\\n"
+        "history = model.fit(x, y, epochs=2, batch_size=16)')\n"
         "for cell in (fit, fit, '%%seed --check 1\\nhistory = model.fit(x, y, epochs=1, verbose=0)'):\n"
         "    shell.run_cell(cell)\n    print('=====')\n"
     )

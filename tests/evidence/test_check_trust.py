@@ -238,11 +238,15 @@ def test_old_format_notebooks_with_cell_ids_run_in_check_pytest_and_the_doctor(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}', "Unsupported nbformat version 5"),
+        (
+            '{"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}',
+            "Unsupported nbformat version 5",
+        ),
         ('{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": {}}', "'cells' is not a list"),
         ('[1, 2]', "the file holds a JSON list"),
         (
-            '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code", "id": "x"}]}',
+            '{"nbformat": 4, "nbformat_minor": 4, "metadata": {},'
+            ' "cells": [{"cell_type": "code", "id": "x"}]}',
             "not a valid notebook",
         ),
     ],
@@ -280,7 +284,8 @@ def test_a_deeply_nested_notebook_is_one_line_and_exit_2_in_the_cli_and_pytest(
         path.write_text(json.dumps(raw))
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"jupyter-seed check: error: {path}: not a valid notebook: its JSON is nested too deeply to read"]
+    refusal = f"{path}: not a valid notebook: its JSON is nested too deeply to read"
+    assert err == [f"jupyter-seed check: error: {refusal}"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     env.pop("PYTEST_CURRENT_TEST", None)
     done = subprocess.run(
@@ -290,7 +295,7 @@ def test_a_deeply_nested_notebook_is_one_line_and_exit_2_in_the_cli_and_pytest(
     output = done.stdout + done.stderr
     assert done.returncode == 2 and "RecursionError" not in output and "Traceback" not in output, output
     errors = [line for line in output.splitlines() if "nested too deeply" in line]
-    assert errors == [f"jupyter-seed: {path}: not a valid notebook: its JSON is nested too deeply to read"], output
+    assert errors == [f"jupyter-seed: {refusal}"], output
 
 
 def test_nested_metadata_nbformat_reads_is_run_without_copying_it_per_run(tmp_path: Path) -> None:

@@ -240,8 +240,8 @@ def test_plugin_imports_cheaply_and_is_registered() -> None:
 
 
 def test_report_renders_in_every_format() -> None:
-    from jupyter_seed.evidence.outputs.values import Difference
     from jupyter_seed.evidence.checks.notebook import CellReport, NotebookReport
+    from jupyter_seed.evidence.outputs.values import Difference
 
     report = NotebookReport(
         "nb.ipynb",

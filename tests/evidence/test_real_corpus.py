@@ -64,15 +64,16 @@ def test_jax_docs_are_old_format_notebooks_with_cell_ids(name: str) -> None:
 
 
 def _stream_chunks(cell: object) -> list[tuple[str, str]]:
-    return [(o["name"], o["text"]) for o in cell.outputs if o["output_type"] == "stream"]  # type: ignore[attr-defined]
+    outputs = cell.outputs  # type: ignore[attr-defined]
+    return [(o["name"], o["text"]) for o in outputs if o["output_type"] == "stream"]
 
 
 def test_a_jax_warning_shows_each_kernels_pid_and_still_reproduces(tmp_path: Path) -> None:
     """A2: the last code cell warns at notebook code, printing ipykernel's per-process cell file."""
     path = Path(shutil.copy(CORPUS / "jax_common_gotchas.ipynb", tmp_path / "gotchas.ipynb"))
     first, second = execute_runs(load_notebook(path), runs=2, seed=0, per_cell=None, cwd=str(tmp_path))
-    last_code_cells = [[cell for cell in run.cells if cell.cell_type == "code"][-1] for run in (first, second)]
-    warnings = ["".join(text for name, text in _stream_chunks(cell) if name == "stderr") for cell in last_code_cells]
+    last_cells = [[cell for cell in run.cells if cell.cell_type == "code"][-1] for run in (first, second)]
+    warnings = ["".join(text for name, text in _stream_chunks(cell) if name == "stderr") for cell in last_cells]
     assert all("/ipykernel_" in text and "UserWarning" in text for text in warnings), warnings
     assert warnings[0] != warnings[1]  # the PIDs
     assert check_notebook(path, runs=2).ok

@@ -134,5 +134,6 @@ def test_where_a_stderr_chunk_falls_among_stdout_chunks_is_not_compared() -> Non
     assert found is not None and found.where == "cell 35 stdout line 6"
     found = outputs_difference(first, [*epochs, result], "cell 35")
     assert found is not None and found.where == "cell 35 stderr line 1"
-    found = outputs_difference(first, [*second[:-1], {**result, "data": {"text/plain": "<Other>"}}], "cell 35")
-    assert found is not None and found.where == "cell 35 output 4 text/plain line 1"  # as JupyterLab numbers them
+    other_result = {**result, "data": {"text/plain": "<Other>"}}
+    found = outputs_difference(first, [*second[:-1], other_result], "cell 35")
+    assert found is not None and found.where == "cell 35 output 4 text/plain line 1"  # JupyterLab's numbering

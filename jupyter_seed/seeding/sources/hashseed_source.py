@@ -57,6 +57,14 @@ def kernel_hashing_fixed() -> bool:
     return sys.flags.hash_randomization == 0 or (value is not None and value != "random")
 
 
+def fixed_hash_seed() -> str | None:
+    """The kernel's own hash seed when it was fixed at start (``None``: its hashing is randomized)."""
+    if not kernel_hashing_fixed():
+        return None
+    value = startup_hash_seed()
+    return value if value is not None and value != "random" else "0"
+
+
 class HashSeedSource(RandomSource):
     name = "pythonhashseed"
     label = "PYTHONHASHSEED (child processes)"
@@ -75,7 +83,9 @@ class HashSeedSource(RandomSource):
         if texts is None:
             if len(self._texts) > 4096:  # derived per-cell seeds: one per cell
                 self._texts.clear()
-            texts = self._texts[seed] = (str(seed), self._encode(str(seed)))
+            # A kernel whose hashing was fixed at start keeps it for its children: they hash as it does.
+            text = fixed_hash_seed() or str(seed)
+            texts = self._texts[seed] = (text, self._encode(text))
         if self._read() != texts[1]:
             self._env.set(VAR, texts[0])
 
