@@ -30,7 +30,7 @@ class SeedReport(tuple):  # type: ignore[type-arg]
 
     #: ``SeedReport.from_fields((seed, seeded, failed, on_import, warnings))``, no defaults:
     #: the seeder's hot path, without a Python frame.
-    from_fields = classmethod(tuple.__new__)
+    from_fields: Any = classmethod(tuple.__new__)
 
     seed: int = property(itemgetter(0), doc="The seed applied.")  # type: ignore[assignment]
     seeded: tuple[str, ...] = property(itemgetter(1), doc="Sources that took the seed.")  # type: ignore[assignment]
@@ -54,7 +54,7 @@ class SeedReport(tuple):  # type: ignore[type-arg]
     __hash__ = None  # type: ignore[assignment]  # holds a dict
 
     def __repr__(self) -> str:
-        return "SeedReport(" + ", ".join(f"{name}={value!r}" for name, value in zip(_FIELDS, self)) + ")"
+        return "SeedReport(" + ", ".join(f"{name}={value!r}" for name, value in zip(_FIELDS, self, strict=True)) + ")"
 
     @property
     def ok(self) -> bool:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Union, cast
+from typing import cast
 
 from .boundary import is_installed, is_loaded
 from .sources import BUILTIN, RandomSource, SourceDeclaration, entry_point_sources
 from .sources.base import library_installed
 
-Slot = Union[RandomSource, SourceDeclaration]
+Slot = RandomSource | SourceDeclaration
 
 
 class SourceList:

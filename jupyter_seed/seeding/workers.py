@@ -103,7 +103,7 @@ class DataLoaderPatch:
             original(self, *args, **kwargs)
 
         setattr(__init__, _MARK, True)
-        loader_class.__init__ = __init__
+        loader_class.__init__ = __init__  # type: ignore[method-assign]  # the patch is the point
         self._original, self._loader_class = original, loader_class
 
     def uninstall(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gpu_support import requires_cuda, CUDA_DRAWS, run_scenario
+from gpu_support import CUDA_DRAWS, requires_cuda, run_scenario
 
 pytestmark = requires_cuda
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from gpu_support import requires_cuda
 
 pytest.importorskip("IPython", reason="the kernel test needs IPython")

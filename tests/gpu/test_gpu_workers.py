@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from gpu_support import requires_cuda, run_scenario
 
 pytestmark = requires_cuda

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
+from kernel_client import Kernel
 
 from jupyter_seed.seeding.seeds import derive_seed
-from kernel_client import Kernel
 
 pytestmark = pytest.mark.kernel
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from jupyter_client.manager import KernelManager
-
 from kernel_client import Kernel
 
 pytestmark = pytest.mark.kernel

@@ -109,8 +109,10 @@ def test_seeded_restores_on_exception(seeder: object) -> None:
     before = (random.getstate(), np.random.get_state()[1].tolist(), torch.get_rng_state().tolist())
     with pytest.raises(ZeroDivisionError):
         with jupyter_seed.seeded(3):
-            random.random(); np.random.rand(); torch.rand(1)
-            1 / 0
+            random.random()
+            np.random.rand()
+            torch.rand(1)
+            raise ZeroDivisionError
     after = (random.getstate(), np.random.get_state()[1].tolist(), torch.get_rng_state().tolist())
     assert after == before
     assert jupyter_seed.state()["applied_seed"] == 2

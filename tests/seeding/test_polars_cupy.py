@@ -8,9 +8,9 @@ import types
 from collections.abc import Iterator
 
 import pytest
+from support import run_python
 
 from jupyter_seed.seeding.sources.cupy_source import CupySource
-from support import run_python
 
 CUPY_TARGET = "/tmp/cupy_target"  # a real CuPy wheel unpacked here, when a developer has one
 

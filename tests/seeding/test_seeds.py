@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from support import run_python
+
 from jupyter_seed.seeding.seeds import MAX_SEED, derive_seed, parse_seed_text, validate_seed
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from support import run_python
 
 pytest.importorskip("torch")

@@ -9,10 +9,10 @@ import pytest
 torch = pytest.importorskip("torch")
 np = pytest.importorskip("numpy")
 
+from support import run_python  # noqa: E402
 from worker_datasets import RandomDraws  # noqa: E402
 
 from jupyter_seed.seeding import workers  # noqa: E402
-from support import run_python  # noqa: E402
 
 CONTEXTS = [c for c in ("fork", "spawn") if c in multiprocessing.get_all_start_methods()]
 

@@ -7,11 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from fakes import FakeSource
 
 from jupyter_seed.seeding.source_list import SourceList
 from jupyter_seed.seeding.sources import BUILTIN, builtin_sources
-
-from fakes import FakeSource
 
 
 @pytest.mark.parametrize("declaration", BUILTIN, ids=lambda d: d.name)

@@ -153,3 +153,57 @@ def test_long_sweeps_use_fewer_resamples_and_say_so() -> None:
     assert interval.resamples == stats.RESAMPLING_BUDGET // 20_000 < stats.DEFAULT_RESAMPLES
     runs = [SeedRun(s, {"acc": float(v)}, None, 0.0) for s, v in enumerate(values)]
     assert f"bootstrap: {interval.resamples} resamples, seed 0" in str(SweepResult(runs))
+
+
+# ------------------------------------------------------- huge and non-finite values
+def test_huge_metrics_summarise_without_overflow() -> None:
+    result = SweepResult([SeedRun(s, {"big": 1e308, "wide": (-1) ** s * 1.5e308}, None, 0.0) for s in range(6)])
+    big, wide = result.summary()
+    assert big.mean == big.median == big.iqm == 1e308 and big.std == 0.0
+    assert (big.ci.low, big.ci.high) == (1e308, 1e308)
+    assert wide.mean == 0.0 and math.isfinite(wide.std) and wide.std > 1e308
+    assert math.isfinite(wide.ci.low) and math.isfinite(wide.ci.high) and wide.ci.low <= 0.0 <= wide.ci.high
+    text, page = str(result), result._repr_html_()  # neither raises (OverflowError before)
+    assert "big: mean 1e+308 (95% CI [1e+308, 1e+308])" in text and "1e+308" in page
+    assert result.rank(0, "big").mean == 1e308
+
+
+def test_unscaled_statistics_are_unchanged_by_the_overflow_guard() -> None:
+    import statistics
+
+    values = list(np.random.default_rng(5).normal(size=50))
+    assert stats.mean(values) == statistics.fmean(values) and stats.stdev(values) == statistics.stdev(values)
+    assert stats.median(values) == float(np.median(values))
+
+
+def test_summaries_name_the_seeds_with_nan_or_inf_and_leave_them_out() -> None:
+    values = {0: 1.0, 1: math.nan, 2: 3.0, 3: math.inf, 4: 2.0, 5: -math.inf}
+    result = SweepResult([SeedRun(s, {"loss": v}, None, 0.0) for s, v in values.items()])
+    (loss,) = result.summary()
+    assert loss.count == 3 and loss.mean == 2.0 and loss.non_finite_seeds == (1, 3, 5)
+    assert math.isfinite(loss.ci.low) and math.isfinite(loss.ci.high) and loss.ci.low >= 1.0
+    assert "left out: seeds 1, 3, 5 gave NaN or inf" in str(result)
+    assert "seeds 1, 3, 5 gave NaN or inf" in result._repr_html_()
+
+
+def test_comparison_summary_frame_has_one_row_per_comparison() -> None:
+    from jupyter_seed.evidence.sweeps.compare import ComparisonResult
+
+    def runs(shift: float) -> SweepResult:
+        return SweepResult([SeedRun(s, {"acc": s + shift, "loss": -s - shift}, None, 0.0) for s in range(8)])
+
+    result = ComparisonResult({"base": runs(0.0), "new": runs(0.5)}, higher_is_better={"loss": False})
+    frame = result.summary_frame()
+    assert list(frame["metric"]) == ["acc", "loss"] and list(frame["variant"]) == ["new", "new"]
+    acc, loss = frame.to_dict("records")
+    assert acc["n"] == 8 and acc["mean_difference"] == pytest.approx(0.5) and acc["wins"] == 8
+    assert loss["mean_difference"] == pytest.approx(-0.5) and loss["wins"] == 0
+    assert acc["ci_low"] <= 0.5 <= acc["ci_high"] and acc["probability_of_improvement"] == 1.0
+    assert {"test", "p_value", "baseline_std", "variant_std", "distinguishable"} <= set(frame.columns)
+
+
+def test_results_pretty_print_as_their_summary_not_their_repr() -> None:
+    from IPython.lib.pretty import pretty
+
+    result = SweepResult([SeedRun(s, {"acc": float(s)}, None, 0.0) for s in range(3)])
+    assert pretty(result).startswith("Sweep over 3 seeds") and repr(result) == "<SweepResult: 3 seeds, 0 failed>"
