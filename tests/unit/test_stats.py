@@ -197,7 +197,7 @@ def test_comparison_summary_frame_has_one_row_per_comparison() -> None:
     assert list(frame["metric"]) == ["acc", "loss"] and list(frame["variant"]) == ["new", "new"]
     acc, loss = frame.to_dict("records")
     assert acc["n"] == 8 and acc["mean_difference"] == pytest.approx(0.5) and acc["wins"] == 8
-    assert loss["mean_difference"] == pytest.approx(-0.5) and loss["wins"] == 0
+    assert loss["mean_difference"] == pytest.approx(-0.5) and loss["wins"] == 8  # lower is better
     assert acc["ci_low"] <= 0.5 <= acc["ci_high"] and acc["probability_of_improvement"] == 1.0
     assert {"test", "p_value", "baseline_std", "variant_std", "distinguishable"} <= set(frame.columns)
 
