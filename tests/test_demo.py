@@ -167,6 +167,70 @@ def test_demo_notebook_is_stored_clean() -> None:
     assert "toolbar" in markdown.lower() and "badge" in markdown.lower()
 
 
+def test_demo_text_renders_with_default_fonts() -> None:
+    # An emoji such as the die (U+1F3B2) is an empty box without an emoji font; the
+    # toolbar draws its own SVG die. Latin, Greek and general punctuation render everywhere.
+    nb = load_demo()
+    for cell in nb.cells:
+        odd = sorted({char for char in cell["source"] if ord(char) >= 0x2100})
+        assert not odd, f"cell {cell['id']}: {[f'U+{ord(c):04X}' for c in odd]}"
+
+
+def _stub_venv(venv: Path, record: Path) -> None:
+    """A stand-in for .venv: pip does nothing; jupyter records what it opens and saves it with an output."""
+    (venv / "bin").mkdir(parents=True)
+    python = venv / "bin" / "python"
+    python.write_text("#!/bin/sh\nexit 0\n")
+    jupyter = venv / "bin" / "jupyter"
+    jupyter.write_text(
+        f"#!{sys.executable}\n"
+        "import json, sys\n"
+        "notebook = sys.argv[-1]\n"
+        f"open({str(record)!r}, 'a').write(notebook + '\\n')\n"
+        "nb = json.load(open(notebook))\n"
+        "code = [c for c in nb['cells'] if c['cell_type'] == 'code'][0]\n"
+        "code['outputs'] = [{'output_type': 'stream', 'name': 'stdout', 'text': 'ran'}]\n"
+        "code['execution_count'] = 1\n"
+        "json.dump(nb, open(notebook, 'w'))\n"
+    )
+    for tool in (python, jupyter):
+        tool.chmod(0o755)
+
+
+def test_dev_demo_runs_a_copy_and_leaves_the_committed_demo_clean(tmp_path: Path) -> None:
+    committed = DEMO.read_bytes()
+    record, demo_dir = tmp_path / "opened.txt", tmp_path / "demo-copies"
+    _stub_venv(tmp_path / "venv", record)
+    env = {**os.environ, "VENV": str(tmp_path / "venv"), "DEMO_DIR": str(demo_dir)}
+    for _ in range(2):  # the second run reopens the saved copy, outputs and all
+        subprocess.run(["bash", str(ROOT / "scripts" / "dev"), "demo"], check=True, env=env, capture_output=True)
+    assert DEMO.read_bytes() == committed
+    assert record.read_text().split() == [str(demo_dir / "demo.ipynb")] * 2
+    saved = json.loads((demo_dir / "demo.ipynb").read_text())
+    assert any(cell.get("outputs") for cell in saved["cells"])  # the user's run is kept
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".demo/demo.ipynb"], cwd=ROOT, check=False)
+    assert ignored.returncode == 0, ".demo/ must be ignored by git"
+    # A newer committed demo: the old copy is set aside, never overwritten, and a fresh one opens.
+    os.utime(demo_dir / "demo.ipynb", (0, 0))
+    subprocess.run(["bash", str(ROOT / "scripts" / "dev"), "demo"], check=True, env=env, capture_output=True)
+    kept = sorted(demo_dir.glob("demo.*.ipynb"))
+    assert len(kept) == 1 and any(c.get("outputs") for c in json.loads(kept[0].read_text())["cells"])
+    assert DEMO.read_bytes() == committed
+
+
+@pytest.mark.kernel
+def test_the_setup_cell_prints_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without the test suite's TF_CPP_MIN_LOG_LEVEL: as a kernel started by JupyterLab has it.
+    from nbclient import NotebookClient
+
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    nb = load_demo()
+    nb.cells = [cells_by_id(nb)["setup"]]
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(BINDER)}}).execute()
+    assert nb.cells[0]["outputs"] == []
+
+
 def test_binder_files_follow_repo2docker_conventions() -> None:
     lines = [line.split("#", 1)[0].strip() for line in (BINDER / "requirements.txt").read_text().splitlines()]
     lines = [line for line in lines if line]

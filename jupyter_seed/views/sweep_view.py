@@ -144,6 +144,8 @@ def histogram(result: SweepResult, name: str, *, bins: int | None = None) -> Any
     values = [v for v in result.metrics(name).values() if math.isfinite(v)]
     if not values:
         raise ValueError(f"metric {name!r} has no finite values to plot")
+    if not math.isfinite(max(values) - min(values)):
+        raise ValueError(f"metric {name!r} spans more than a float can hold; no histogram")
     figure = Figure(figsize=(6.4, 3.6), dpi=100, layout="constrained")
     axes = figure.add_subplot()
     bins = bins or max(5, min(60, int(math.sqrt(len(values))) * 2))

@@ -161,3 +161,42 @@ def test_sweep_reports_where_the_kernels_seed_ranks(shell: Any) -> None:
     assert rank.seed == 7 and rank.rank == better + 1 and rank.of == 20
     assert f"seed 7 ranks {rank.rank}" in str(result) and "reporting it would" in str(result)
     assert rank.sentence() in result._repr_html_()
+
+
+def test_a_cell_that_reads_a_changed_global_is_not_resumed_as_the_same(shell: Any, tmp_path: Path) -> None:
+    from IPython.core.error import UsageError
+
+    store = tmp_path / "lr.jsonl"
+    shell.run_cell("import numpy as np\nlr = 0.1")
+    cell = f"%%seed --sweep {{}} --save {store}\nscaled = lr * np.random.rand()\nscaled"
+    assert shell.run_cell(cell.format("0:3")).result.seeds == [0, 1, 2]
+    shell.run_cell("lr = 0.2")
+    error = shell.run_cell(cell.format("0:5")).error_in_exec
+    assert isinstance(error, UsageError) and "global 'lr'" in str(error) and "\n" not in str(error)
+    shell.run_cell("lr = 0.1")
+    resumed = shell.run_cell(cell.format("0:5")).result
+    assert resumed.resumed == 3 and resumed.metrics() == {
+        s: 0.1 * np.random.RandomState(s).rand() for s in range(5)
+    }
+
+
+def test_compare_with_a_bad_store_line_is_one_line_naming_it(shell: Any, tmp_path: Path) -> None:
+    from IPython.core.error import UsageError
+
+    saved, store = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    shell.run_cell(f"%%seed --sweep 0:2 --save {saved}\n1.0")
+    store.write_text(saved.read_text())  # another file: the kernel knows no sweep by this name
+    with store.open("a") as handle:
+        handle.write('{"kind": "run", "variant": null, "seed": true, "metrics": [1], "error": null, "seconds": 0}\n')
+    jupyter_seed.seed_everything(5)
+    before = jupyter_seed.state()
+    error = shell.run_cell(f"%%seed --sweep 0:2 --compare {store}\n2.0").error_in_exec
+    assert isinstance(error, UsageError) and "line 5" in str(error) and "\n" not in str(error)
+    assert "seed must be an integer, got bool" in str(error) and jupyter_seed.state() == before
+
+
+def test_save_expands_the_home_folder(shell: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    result = shell.run_cell("%%seed --sweep 0:2 --save ~/home.jsonl\n1.0").result
+    assert isinstance(result, SweepResult) and (tmp_path / "home.jsonl").exists()
+    assert "Sweep over 2 seeds" in shell.display_formatter.format(result)[0]["text/plain"]

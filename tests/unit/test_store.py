@@ -1,4 +1,4 @@
-"""Sweep stores under faults and hostile input: torn lines, moving directories, bad records, look-alike code."""
+"""Sweep stores under faults and hostile input: torn lines, moved folders, bad records, look-alike code."""
 
 from __future__ import annotations
 
@@ -96,7 +96,9 @@ def store_with(tmp_path: Path, line: str) -> Path:
     return store
 
 
-RUN = '{{"kind": "run", "variant": null, "seed": {seed}, "metrics": {metrics}, "error": null, "seconds": 0.1}}'
+RUN = (
+    '{{"kind": "run", "variant": null, "seed": {seed}, "metrics": {metrics}, "error": null, "seconds": 0.1}}'
+)
 
 
 @pytest.mark.parametrize(
@@ -115,13 +117,18 @@ RUN = '{{"kind": "run", "variant": null, "seed": {seed}, "metrics": {metrics}, "
         (RUN.format(seed=3.9, metrics="1"), "seed must be an integer, got float"),
         (RUN.format(seed='"12"', metrics="1"), "seed must be an integer, got str"),
         (RUN.format(seed="true", metrics="1"), "seed must be an integer, got bool"),
-        ('{"kind": "run", "variant": null, "seed": 1, "metrics": null, "error": null, "seconds": 1}', "either"),
+        (
+            '{"kind": "run", "variant": null, "seed": 1, "metrics": null, "error": null, "seconds": 1}',
+            "either",
+        ),
         ('{"kind": "sweep"}', "unknown kind"),
         ("[1, 2]", "expected a JSON object"),
         ('{"kind": "code", "variant": null, "name": "f", "hash": "sha256:other"}', "second, different code"),
     ],
 )
-def test_every_bad_record_is_refused_in_one_line_with_its_number(tmp_path: Path, line: str, message: str) -> None:
+def test_every_bad_record_is_refused_in_one_line_with_its_number(
+    tmp_path: Path, line: str, message: str
+) -> None:
     store = store_with(tmp_path, line)
     before = store.read_bytes()
     for attempt in (lambda: SweepStore(store), lambda: sweep(square, [0, 1], save=store, progress=False)):
@@ -170,7 +177,9 @@ def scaled(seed: int, factor: float = 1.0) -> float:
         (scaled, lambda seed, factor=2.0: factor * seed, "code"),
     ],
 )
-def test_look_alike_code_does_not_resume_as_the_same(tmp_path: Path, first: Any, second: Any, changed: str) -> None:
+def test_look_alike_code_does_not_resume_as_the_same(
+    tmp_path: Path, first: Any, second: Any, changed: str
+) -> None:
     store = tmp_path / "run.jsonl"
     sweep(first, [0, 1], save=store, progress=False)
     assert sweep(first, [0, 1, 2], save=store, progress=False).resumed == 2  # the same code resumes
@@ -216,7 +225,9 @@ def test_a_comparison_store_with_two_code_records_for_one_variant_is_refused(tmp
     code = json.loads(lines[1])
     code["hash"] = "sha256:" + "0" * 64
     store.write_text("\n".join([*lines, json.dumps(code)]) + "\n")
-    with pytest.raises(StoreError, match=f"line {len(lines) + 1}: a second, different code record for variant 'a'"):
+    with pytest.raises(
+        StoreError, match=f"line {len(lines) + 1}: a second, different code record for variant 'a'"
+    ):
         compare({"a": with_lr(0.1), "b": with_lr(0.2)}, [0, 1, 2], save=store, progress=False)
 
 

@@ -37,7 +37,7 @@ class Identity:
     parts: dict[str, str] = field(default_factory=dict)
     """``{"global 'lr'": "sha256:...", ...}``: which part changed, when the digest does."""
     uncovered: tuple[str, ...] = ()
-    """What the digest cannot cover, one phrase each, e.g. ``"global 'lock' (a lock: cannot be serialised)"``."""
+    """What the digest cannot cover, one phrase each: ``"closure 'lock' (a lock: cannot be serialised)"``."""
 
 
 class _Uncoverable(Exception):
@@ -154,8 +154,12 @@ class _Digest:
             self.value(obj.__func__, depth)
         elif isinstance(obj, types.FunctionType):
             self.function(obj, depth)
-        elif isinstance(obj, (types.BuiltinFunctionType, types.WrapperDescriptorType, types.MethodWrapperType)):
-            self.feed("builtin", getattr(obj, "__module__", None) or "", getattr(obj, "__qualname__", repr(obj)))
+        elif isinstance(
+            obj, (types.BuiltinFunctionType, types.WrapperDescriptorType, types.MethodWrapperType)
+        ):
+            self.feed(
+                "builtin", getattr(obj, "__module__", None) or "", getattr(obj, "__qualname__", repr(obj))
+            )
             owner = getattr(obj, "__self__", None)
             if owner is not None and not isinstance(owner, (types.ModuleType, type)):
                 self.value(owner, depth)  # ``values.append``: the list it appends to
@@ -259,13 +263,17 @@ def _array_bytes(digest: _Digest, obj: object) -> bool:
             flat = obj.detach().cpu().contiguous().reshape(-1)
             data = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
         except Exception as error:  # noqa: BLE001 - sparse, meta or otherwise unreadable tensors
-            raise _Uncoverable(f"a {type(obj).__name__} whose bytes cannot be read ({type(error).__name__})") from None
+            raise _Uncoverable(
+                f"a {type(obj).__name__} whose bytes cannot be read ({type(error).__name__})"
+            ) from None
         digest.feed("tensor", str(obj.dtype), str(tuple(obj.shape)), str(obj.requires_grad), data)
         return True
     return False
 
 
-def _part(label: str, value: object, uncovered: list[str], budget: list[int], *, as_function: bool = False) -> str:
+def _part(
+    label: str, value: object, uncovered: list[str], budget: list[int], *, as_function: bool = False
+) -> str:
     digest = _Digest(uncovered, label, budget)
     try:
         if as_function and isinstance(value, types.FunctionType):
@@ -290,7 +298,7 @@ def _combine(parts: Mapping[str, str], uncovered: list[str]) -> Identity:
 
 
 def code_identity(fn: Callable[..., Any]) -> Identity:
-    """The identity of a callable: a function, a bound method, a ``functools.partial`` or a callable object."""
+    """The identity of a function, a bound method, a ``functools.partial`` or a callable object."""
     parts: dict[str, str] = {}
     uncovered: list[str] = []
     budget = [MAX_OBJECTS]
@@ -306,7 +314,9 @@ def code_identity(fn: Callable[..., Any]) -> Identity:
         target = target.__func__
     if isinstance(target, types.FunctionType):
         parts["code"] = _part("the code", target, uncovered, budget, as_function=True)
-        parts["defaults"] = _part("the defaults", (target.__defaults__, target.__kwdefaults__), uncovered, budget)
+        parts["defaults"] = _part(
+            "the defaults", (target.__defaults__, target.__kwdefaults__), uncovered, budget
+        )
         for name, cell in zip(target.__code__.co_freevars, target.__closure__ or (), strict=True):
             try:
                 contents = cell.cell_contents
@@ -322,7 +332,9 @@ def code_identity(fn: Callable[..., Any]) -> Identity:
     return _combine(parts, uncovered)
 
 
-def cell_identity(source: str, namespace: Mapping[str, Any], free_names: set[str] | frozenset[str]) -> Identity:
+def cell_identity(
+    source: str, namespace: Mapping[str, Any], free_names: set[str] | frozenset[str]
+) -> Identity:
     """A cell's identity: its source and the values of the names it reads before assigning them."""
     from ..harness import is_shell_name
 

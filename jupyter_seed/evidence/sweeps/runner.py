@@ -59,7 +59,9 @@ def run_variants(
 
     ``identities``: what guards the store for each variant (default: each function's code identity).
     """
-    store = open_store(save, identities if identities is not None else {v: identify(f) for v, f in functions.items()})
+    store = open_store(
+        save, identities if identities is not None else {v: identify(f) for v, f in functions.items()}
+    )
     done = saved_runs(store, functions, seeds)
     tasks = [
         Task(variant, seed, fn)

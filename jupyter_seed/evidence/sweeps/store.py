@@ -3,7 +3,7 @@
 One file, one JSON object per line, appended as each seed finishes, so a crash,
 Ctrl-C or a kernel restart loses at most the seeds that were running:
 
-    {"kind": "header", "format": 1, "created": "...", "environment": {"python": "3.11.7", "torch": "2.13.0", ...}}
+    {"kind": "header", "format": 1, "created": "...", "environment": {"python": "3.11.7", ...}}
     {"kind": "code", "variant": null, "name": "train", "hash": "sha256:...", "identity": 2, "parts": {...}}
     {"kind": "run", "variant": null, "seed": 3, "metrics": {"acc": 0.91}, "error": null, "seconds": 1.2}
 
@@ -34,7 +34,15 @@ from . import records
 from .engine import SeedRun
 from .identity import SCHEME, Identity
 
-__all__ = ["MAX_SWEEP_SEEDS", "StoreError", "SweepStore", "load_sweep", "named_sweeps", "open_store", "parse_seeds"]
+__all__ = [
+    "MAX_SWEEP_SEEDS",
+    "StoreError",
+    "SweepStore",
+    "load_sweep",
+    "named_sweeps",
+    "open_store",
+    "parse_seeds",
+]
 
 MAX_STORE_BYTES = 1 << 30
 GLUE_MARK = '{"kind"'
@@ -103,7 +111,6 @@ def _parse_part(part: str, spec: str) -> range | list[int]:
     if (stop - start + step - 1) // step > MAX_SWEEP_SEEDS:
         raise ValueError(f"seeds {spec!r}: more than {MAX_SWEEP_SEEDS} seeds; sweep fewer at a time")
     return range(start, stop, step)
-
 
 
 def _encode(value: float) -> float | str:
@@ -183,7 +190,9 @@ class SweepStore:
             if self.header is not None:
                 raise StoreError(f"{where}: a second header line")
             if record.get("format") != records.FORMAT:
-                raise StoreError(f"{where}: format {short_text(repr(record.get('format')), 20)}, expected {records.FORMAT}")
+                raise StoreError(
+                    f"{where}: format {short_text(repr(record.get('format')), 20)}, expected {records.FORMAT}"
+                )
             self.header = record
             return
         if self.header is None:
@@ -222,7 +231,8 @@ class SweepStore:
         if recorded["hash"] != identity.digest:
             before = recorded.get("parts", {})
             changed = [
-                label for label in sorted(set(before) | set(identity.parts))
+                label
+                for label in sorted(set(before) | set(identity.parts))
                 if before.get(label) != identity.parts.get(label)
             ]
             what = f": {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}" if changed else ""
@@ -352,7 +362,7 @@ def saved_runs(
 
 # ------------------------------------------------------------ named sweeps
 def load_sweep(path: str | os.PathLike[str], variant: str | None = None, **options: Any) -> Any:
-    """The saved runs of one variant (the file's only one when ``variant`` is omitted) as a ``SweepResult``."""
+    """The saved runs of one variant (the file's only one when it is omitted) as a ``SweepResult``."""
     from .result import SweepResult
 
     store = SweepStore(path)
