@@ -25,13 +25,26 @@ PROVENANCE_VERSION = 1
 PART_OF_PYTHON = frozenset({"random", "pythonhashseed"})  # their version is Python's, recorded once
 
 
+FRAMEWORK_MODULES = (
+    "numpy", "scipy", "pandas", "sklearn", "matplotlib", "torch", "tensorflow", "keras",
+    "jax", "jaxlib", "polars", "cupy",
+)
+"""Libraries whose version can change a notebook's numbers or figures, named by import name."""
+
+
 def collect(state: Mapping[str, Any]) -> dict[str, Any]:
-    """The provenance object of a ``state()`` dict (JSON-serialisable)."""
+    """The provenance object of a ``state()`` dict (JSON-serialisable).
+
+    ``frameworks`` names every imported framework of :data:`FRAMEWORK_MODULES` (NumPy as
+    soon as ``numpy`` is imported, before its lazily loaded ``random`` module) and every
+    loaded source; ``precision`` the settings that change numbers, from imported frameworks only.
+    """
     frameworks = {
         source["name"]: source["version"]
         for source in state.get("sources", [])
         if source.get("loaded") and isinstance(source.get("version"), str) and source["name"] not in PART_OF_PYTHON
     }
+    frameworks.update(imported_versions())
     return {
         "provenance": PROVENANCE_VERSION,
         "jupyter_seed": __version__,
@@ -41,10 +54,58 @@ def collect(state: Mapping[str, Any]) -> dict[str, Any]:
         "workers": state.get("workers"),
         "patch_default_rng": state.get("patch_default_rng"),
         "python": python_version(),
-        "frameworks": frameworks,
+        "frameworks": dict(sorted(frameworks.items())),
+        "precision": precision_settings(),
         "device": device_kind(),
         "hash_seed_fixed": kernel_hashing_fixed(),
     }
+
+
+def imported_versions() -> dict[str, str]:
+    """``__version__`` of each module of :data:`FRAMEWORK_MODULES` already in ``sys.modules``."""
+    found: dict[str, str] = {}
+    for name in FRAMEWORK_MODULES:
+        version = getattr(sys.modules.get(name), "__version__", None)
+        if isinstance(version, str) and version:
+            found[name] = version
+    return found
+
+
+def precision_settings() -> dict[str, Any]:
+    """The float precision switches of the imported frameworks; nothing is imported or initialised.
+
+    A setting that cannot be read (a framework half-imported, an old version) is left out.
+    """
+    settings: dict[str, Any] = {}
+
+    def read(key: str, get: Any) -> None:
+        try:
+            value = get()
+        except Exception:  # noqa: BLE001 - unreadable here: say nothing rather than guess
+            return
+        if value is None or isinstance(value, (bool, int, str)):
+            settings[key] = value
+
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        read("torch.float32_matmul_precision", lambda: torch.get_float32_matmul_precision())
+        read("torch.backends.cuda.matmul.allow_tf32", lambda: bool(torch.backends.cuda.matmul.allow_tf32))
+        read("torch.backends.cudnn.allow_tf32", lambda: bool(torch.backends.cudnn.allow_tf32))
+    tensorflow = sys.modules.get("tensorflow")
+    if tensorflow is not None:
+        read(
+            "tensorflow.tensor_float_32_execution",
+            lambda: bool(tensorflow.config.experimental.tensor_float_32_execution_enabled()),
+        )
+    jax = sys.modules.get("jax")
+    if jax is not None:
+        read("jax_default_matmul_precision", lambda: _text_or_none(jax.config.jax_default_matmul_precision))
+        read("jax_threefry_partitionable", lambda: bool(jax.config.jax_threefry_partitionable))
+    return settings
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def python_version() -> str:
@@ -144,3 +205,62 @@ def environment_changes(
         if recorded.get(key) is not None and str(recorded.get(key)) != str(current.get(key)):
             changes.append(f"recorded with {label} {recorded.get(key)}, now {current.get(key)}")
     return [one_line(change, 160) for change in changes]
+
+
+# -------------------------------------------- two runs' provenance (check)
+RESULT_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("python", "Python"),
+    ("jupyter_seed", "jupyter-seed"),
+    ("device", "device"),
+    ("hash_seed_fixed", "PYTHONHASHSEED fixed"),
+    ("deterministic", "deterministic mode"),
+    ("seed", "seed"),
+    ("per_cell", "per-cell mode"),
+    ("patch_default_rng", "default_rng() patch"),
+)
+"""Recorded settings besides versions and precision that can change a notebook's results."""
+
+
+def provenance_changes(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """What differs between two provenance objects in what can change results, as ``what: from → to``.
+
+    Frameworks first (one recorded but not imported now is looked up among the installed
+    distributions), then precision switches, then the settings of :data:`RESULT_SETTINGS`.
+    Only what both record is compared: an older record that lacks a field says nothing about it.
+    """
+    changes: list[str] = []
+    recorded_frameworks = _mapping(recorded.get("frameworks"))
+    now_frameworks = _mapping(current.get("frameworks"))
+    missing = sorted(str(name) for name in recorded_frameworks if name not in now_frameworks)
+    installed = current_environment(missing)["frameworks"] if missing else {}
+    for name in sorted(str(name) for name in recorded_frameworks):
+        now = now_frameworks.get(name, installed.get(name))
+        if str(recorded_frameworks[name]) != str(now):
+            changes.append(f"{name} {recorded_frameworks[name]} → {now if now else 'not installed'}")
+    recorded_precision, now_precision = _mapping(recorded.get("precision")), _mapping(current.get("precision"))
+    for key in sorted(set(recorded_precision) & set(now_precision)):
+        if recorded_precision[key] != now_precision[key]:
+            changes.append(f"{key} {_shown(recorded_precision[key])} → {_shown(now_precision[key])}")
+    for key, label in RESULT_SETTINGS:
+        if key in recorded and key in current and recorded[key] != current[key]:
+            changes.append(f"{label} {_shown(recorded[key])} → {_shown(current[key])}")
+    return [one_line(change, 160) for change in changes]
+
+
+def recorded_provenance(notebook_metadata: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """``metadata.jupyter_seed.provenance`` of a notebook, or ``None`` when absent or malformed."""
+    record = notebook_metadata.get("jupyter_seed") if isinstance(notebook_metadata, Mapping) else None
+    recorded = record.get("provenance") if isinstance(record, Mapping) else None
+    return recorded if isinstance(recorded, Mapping) else None
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

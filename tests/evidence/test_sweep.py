@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import jupyter_seed
-from jupyter_seed.evidence.sweeps.sweep import SweepResult, as_metrics, parse_seeds, sweep
+from jupyter_seed.evidence.sweeps.store import parse_seeds
+from jupyter_seed.evidence.sweeps.sweep import SweepResult, as_metrics, sweep
 
 SEEDS = [0, 1, 2, 3, 7, 3407]
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +19,31 @@ from worker_datasets import RandomDraws  # noqa: E402
 from jupyter_seed.seeding import workers  # noqa: E402
 
 CONTEXTS = [c for c in ("fork", "spawn") if c in multiprocessing.get_all_start_methods()]
+JAX_FORK_WARNING = "os.fork() was called"
+
+FRESH = """
+import sys
+sys.path[:0] = [{folder!r}, {tests!r}]
+from jupyter_seed.seeding.seeder import get_seeder
+import test_workers
+test_workers.{check}(get_seeder(), *{args!r})
+print("checked")
+"""
+
+
+def in_fresh_interpreter(check: str, *args: object) -> None:
+    """Run ``check(seeder, *args)`` of this module in a new interpreter: for checks that fork.
+
+    JAX warns, rightly, when a process whose JAX threads run forks: a thread that holds
+    a lock at that moment leaves it held in the child for good. Earlier tests in this
+    pytest process may have started them (Keras imports JAX). A fresh interpreter has none.
+    """
+    here = Path(__file__).resolve().parent
+    code = FRESH.format(folder=str(here), tests=str(here.parent), check=check, args=args)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=240)
+    assert result.returncode == 0 and "checked" in result.stdout, result.stdout + result.stderr
+    assert JAX_FORK_WARNING not in result.stderr, result.stderr
 
 
 def _epochs(context: str, epochs: int = 2, **loader_options: object) -> list[list[tuple]]:
@@ -33,6 +62,13 @@ def _by_worker(epoch: list[tuple], column: int) -> dict[int, list[float]]:
 
 @pytest.mark.parametrize("context", CONTEXTS)
 def test_workers_distinct_epochs_distinct_and_rerun_repeats(seeder, context: str) -> None:
+    if context == "fork":
+        in_fresh_interpreter("check_workers_distinct_epochs_distinct_and_rerun_repeats", context)
+    else:
+        check_workers_distinct_epochs_distinct_and_rerun_repeats(seeder, context)
+
+
+def check_workers_distinct_epochs_distinct_and_rerun_repeats(seeder, context: str) -> None:
     seeder.seed_everything(11, workers=True)
     first = _epochs(context)
     seeder.seed_everything(11, workers=True)
@@ -49,7 +85,11 @@ def test_workers_distinct_epochs_distinct_and_rerun_repeats(seeder, context: str
 
 
 @pytest.mark.skipif("fork" not in CONTEXTS, reason="fork start method not available")
-def test_epochs_differ_even_when_each_cell_reseeds(seeder) -> None:
+def test_epochs_differ_even_when_each_cell_reseeds() -> None:
+    from jupyter_seed.seeding.seeder import get_seeder; check_epochs_differ_even_when_each_cell_reseeds(get_seeder())  # TEMP
+
+
+def check_epochs_differ_even_when_each_cell_reseeds(seeder) -> None:
     # Per-cell reseeding puts the global torch generator back before every cell;
     # a loader drawing its epochs' base seeds from it would repeat one epoch per cell.
     def epoch_per_cell(loader: object) -> list[list[tuple]]:
@@ -147,3 +187,15 @@ def test_workers_enabled_before_torch_is_imported() -> None:
         """
     )
     assert out.split() == ["True", "True"]
+
+
+@pytest.mark.skipif("fork" not in CONTEXTS, reason="fork start method not available")
+def test_the_fork_checks_fork_no_process_with_jax_threads() -> None:
+    jax = pytest.importorskip("jax")
+    jax.numpy.ones(2).sum().block_until_ready()  # JAX's threads run in this process now
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        test_epochs_differ_even_when_each_cell_reseeds()
+    assert not [w for w in caught if JAX_FORK_WARNING in str(w.message)]

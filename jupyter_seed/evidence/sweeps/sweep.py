@@ -17,19 +17,17 @@ from . import stats
 from .engine import SCALAR_METRIC, SeedRun, as_metrics, check_executor, run_seed
 from .result import MetricSummary, SweepResult
 from .runner import run_variants
-from .store import MAX_SWEEP_SEEDS, parse_seeds
+from .store import parse_seeds
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 __all__ = [
-    "MAX_SWEEP_SEEDS",
     "SCALAR_METRIC",
     "MetricSummary",
     "SeedRun",
     "SweepResult",
     "as_metrics",
-    "parse_seeds",
     "run_seed",
     "sweep",
     "sweep_cell",
@@ -90,6 +88,9 @@ def sweep_cell(
     (or, after Ctrl-C, the one before the sweep). Outputs of the runs are not shown;
     the summary is. ``save``: as for :func:`sweep`, the cell's source is the code.
     ``rank_seed``: a seed whose rank the summary reports (the magic passes the kernel's seed).
+    ``seeder``: the kernel's seeder, the process-wide one the engine seeds every run through.
+    Runs go through the engine like a function's (:func:`.runner.run_variants`); the store is
+    bound to the cell's source and the values of the names it reads before assigning them.
     """
     from contextlib import nullcontext
 
