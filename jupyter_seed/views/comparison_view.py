@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # a view imports nothing from evidence/ at run time: evidence
 def headline(result: ComparisonResult) -> str:
     seeds = len(result.sweeps[result.baseline].runs) + len(result.sweeps[result.baseline].not_run)
     others = ", ".join(result.variants[1:])
-    line = f"Comparison over {seeds} seeds, paired by seed: {others} against the baseline {result.baseline}."
+    line = f"Comparison over {seeds} seeds, paired by seed: {others} against {result.baseline!r} (the baseline)."
     if result.interrupted:
         line += f" Stopped early, {result.interrupted}: only finished pairs are compared."
     return line

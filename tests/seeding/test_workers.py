@@ -86,7 +86,7 @@ def check_workers_distinct_epochs_distinct_and_rerun_repeats(seeder, context: st
 
 @pytest.mark.skipif("fork" not in CONTEXTS, reason="fork start method not available")
 def test_epochs_differ_even_when_each_cell_reseeds() -> None:
-    from jupyter_seed.seeding.seeder import get_seeder; check_epochs_differ_even_when_each_cell_reseeds(get_seeder())  # TEMP
+    in_fresh_interpreter("check_epochs_differ_even_when_each_cell_reseeds")
 
 
 def check_epochs_differ_even_when_each_cell_reseeds(seeder) -> None:

@@ -102,8 +102,13 @@ def test_seed_rank_sentence_exposes_seed_picking() -> None:
         "22nd",
         "111th",
     ]
-    with pytest.raises(KeyError, match="no finite"):
+    with pytest.raises(ValueError, match="no finite"):
         stats.rank_of({1: math.nan}, 1, metric="acc")
+    # The README's mistake: a seed the sweep never ran gets a sentence, not a KeyError.
+    with pytest.raises(ValueError, match="seed 3407 was not in this sweep"):
+        stats.rank_of({1: 0.5, 2: 0.7}, 3407, metric="acc")
+    rank = stats.rank_of({1: 0.5, 2: 0.7, 3: 0.6}, 2, metric="acc")
+    assert str(rank) == rank.sentence() == "seed 2 ranks 1st of 3: reporting it would overstate the mean acc by 0.1"
 
 
 def test_paired_comparison_reports_a_real_effect_in_plain_words() -> None:

@@ -185,7 +185,7 @@ class SweepResult(Rendered):
         for name in self.metric_names:
             try:
                 found.append(self.rank(self.rank_seed, name))
-            except KeyError:
+            except ValueError:
                 continue
         return found
 

@@ -261,12 +261,16 @@ class SeedRank:
             f"the mean {self.metric} by {abs(self.bias):.3g}"
         )
 
+    def __str__(self) -> str:
+        return self.sentence()
+
 
 def rank_of(values: dict[int, float], seed: int, *, metric: str, higher_is_better: bool = True) -> SeedRank:
     """The rank of ``seed`` among finite ``values`` (ties share the better rank)."""
     finite = {s: v for s, v in values.items() if math.isfinite(v)}
     if seed not in finite:
-        raise KeyError(f"seed {seed} has no finite {metric!r} in this sweep")
+        ran = "ran but gave no finite value" if seed in values else "was not in this sweep"
+        raise ValueError(f"seed {seed} {ran} for {metric!r}: rank a seed the sweep ran")
     value = finite[seed]
     better = sum(1 for v in finite.values() if (v > value if higher_is_better else v < value))
     return SeedRank(seed, metric, value, better + 1, len(finite), mean(list(finite.values())), higher_is_better)
