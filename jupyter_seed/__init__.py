@@ -23,6 +23,7 @@ _follow_processes(_seeder)  # pools, executors, joblib and spawned ranks follow 
 
 if TYPE_CHECKING:
     from .evidence.sweeps.compare import compare
+    from .evidence.sweeps.search import compare_top
     from .evidence.sweeps.sweep import sweep
     from .seeding.generators import jax_key, rng, torch_generator
     from .seeding.task_seed import task_seed
@@ -35,6 +36,7 @@ __all__ = [
     "SeedReport",
     "__version__",
     "compare",
+    "compare_top",
     "derive_seed",
     "jax_key",
     "load_ipython_extension",
@@ -128,6 +130,7 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 _LAZY = {
     "sweep": ".evidence.sweeps.sweep",
     "compare": ".evidence.sweeps.compare",
+    "compare_top": ".evidence.sweeps.search",
     "rng": ".seeding.generators",
     "jax_key": ".seeding.generators",
     "torch_generator": ".seeding.generators",

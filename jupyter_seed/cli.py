@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ._version import __version__
+from .cli_stored import add_against_stored_options, check_against_stored_command, configure_run
 from .evidence.checks.notebook import EXIT_INTERRUPTED, EXIT_NOT_RUN
 from .evidence.checks.runner import DEFAULT_CELL_TIMEOUT
 from .evidence.options import (
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check that a notebook reproduces its outputs run after run")
     _configure_check(check)
+    add_against_stored_options(check)
+    configure_run(commands)
     return parser
 
 
@@ -123,6 +126,11 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
 def _check(args: argparse.Namespace) -> int:
     from .evidence.checks.notebook import NotebookCheckError, check_notebook
 
+    if getattr(args, "against_stored", False):
+        return check_against_stored_command(args)
+    for flag in ("rtol", "atol"):
+        if getattr(args, flag, None) is not None:
+            raise OptionError(f"--{flag} goes with --against-stored")
     try:
         options = check_options(
             seed=args.seed,

@@ -34,10 +34,12 @@ __all__ = [
     "parse_runs",
     "parse_seed",
     "parse_timeout",
+    "parse_tolerance",
     "resolve_mode",
     "validate_parallel",
     "validate_runs",
     "validate_timeout",
+    "validate_tolerance",
 ]
 
 
@@ -132,6 +134,24 @@ def parse_timeout(text: str | None, flag: str = "--timeout") -> float | None:
     except ValueError:
         raise OptionError(f"{flag} must be a number of seconds, got {_echo(text)}") from None
     return _positive_seconds(value, flag, short_text(text.strip()))
+
+
+# --------------------------------------------------------------- tolerance
+def validate_tolerance(value: object, flag: str) -> float:
+    """``--rtol`` / ``--atol`` of ``check --against-stored``: a finite number from 0 up."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise OptionError(f"{flag} must be a finite number from 0 up, got {_echo(value)}")
+    return float(value)
+
+
+def parse_tolerance(text: str | None, default: float, flag: str) -> float:
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise OptionError(f"{flag} must be a finite number from 0 up, got {_echo(text)}") from None
+    return validate_tolerance(value, flag)
 
 
 # ---------------------------------------------------------------- parallel

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import html
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .shapes import ComparisonResultShape, PairedComparisonShape
 from .sweep_view import figure_png
 
-if TYPE_CHECKING:  # a view imports nothing from evidence/ at run time: evidence calls it
-    from ..evidence.sweeps.compare import ComparisonResult, PairedComparison
 
-
-def headline(result: ComparisonResult) -> str:
+def headline(result: ComparisonResultShape) -> str:
     seeds = len(result.sweeps[result.baseline].runs) + len(result.sweeps[result.baseline].not_run)
     others = ", ".join(result.variants[1:])
     line = f"Comparison over {seeds} seeds, paired by seed: {others} against {result.baseline!r} (the baseline)."
@@ -21,7 +19,7 @@ def headline(result: ComparisonResult) -> str:
     return line
 
 
-def bootstrap_note(result: ComparisonResult) -> str:
+def bootstrap_note(result: ComparisonResultShape) -> str:
     used = sorted({c.ci.resamples for c in result.comparisons}) or [result.resamples]
     return (
         f"Intervals: bootstrap of the paired mean difference, {'/'.join(str(u) for u in used)} resamples, "
@@ -29,7 +27,7 @@ def bootstrap_note(result: ComparisonResult) -> str:
     )
 
 
-def comparison_text(result: ComparisonResult) -> str:
+def comparison_text(result: ComparisonResultShape) -> str:
     lines = [headline(result)]
     for c in result.comparisons:
         lines.append(f"  {c.metric}: {c.sentence()}")
@@ -50,7 +48,7 @@ def _plain(value: float) -> str:
     return f"{value:.4g}" if math.isfinite(value) else "&#8212;"
 
 
-def comparison_html(result: ComparisonResult) -> str:
+def comparison_html(result: ComparisonResultShape) -> str:
     escape = html.escape
     pct = round(100 * result.confidence)
     rows = "".join(
@@ -88,7 +86,7 @@ def comparison_html(result: ComparisonResult) -> str:
     return "".join(parts)
 
 
-def comparison_figure(c: PairedComparison) -> Any:
+def comparison_figure(c: PairedComparisonShape) -> Any:
     """Left: the paired difference per seed, with the mean and its CI. Right: both ECDFs."""
     from matplotlib.figure import Figure
 

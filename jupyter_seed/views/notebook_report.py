@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Literal
 
-# A view reads a result by its attributes and imports nothing from evidence/, which calls it:
-# the names below only document what each function takes.
-NotebookReport = Any  # evidence.checks.notebook.NotebookReport
-Format = str  # "text", "json" or "markdown"
+from .shapes import NotebookReportShape
+
+Format = Literal["text", "json", "markdown"]
 
 
-def to_text(report: NotebookReport) -> str:
+def to_text(report: NotebookReportShape) -> str:
     lines = [
         f"{report.path}: {report.mode_text}, {report.runs} runs, {report.seconds:.1f} s"
     ]
@@ -28,7 +27,7 @@ def to_text(report: NotebookReport) -> str:
     lines.append(f"Result: {report.summary()}.")
     return "\n".join(lines)
 
-def to_markdown(report: NotebookReport) -> str:
+def to_markdown(report: NotebookReportShape) -> str:
     def escape(text: str) -> str:
         return text.replace("|", "\\|").replace("`", "'")
 
@@ -49,7 +48,7 @@ def to_markdown(report: NotebookReport) -> str:
         lines.append(f"| {cell.index} | {status} | `{escape(cell.first_line)}` | {escape(detail)} |")
     return "\n".join(lines)
 
-def to_json(report: NotebookReport) -> str:
+def to_json(report: NotebookReportShape) -> str:
     return json.dumps(
         {
             "notebook": report.path,
@@ -85,5 +84,5 @@ def to_json(report: NotebookReport) -> str:
         indent=2,
     )
 
-def render(report: NotebookReport, format: Format) -> str:
+def render(report: NotebookReportShape, format: Format) -> str:
     return {"text": to_text, "json": to_json, "markdown": to_markdown}[format](report)

@@ -6,17 +6,15 @@ import base64
 import html
 import io
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # a view imports nothing from evidence/ at run time: evidence calls it
-    from ..evidence.sweeps.engine import SeedRun
-    from ..evidence.sweeps.result import MetricSummary, SweepResult
+from .shapes import MetricSummaryShape, SeedRunShape, SweepResultShape
 
 FAILED_SHOWN = 10
 PER_SEED_ROWS = 1000
 
 
-def headline(result: SweepResult) -> str:
+def headline(result: SweepResultShape) -> str:
     ok = len(result.runs) - len(result.failed)
     line = f"Sweep over {len(result.runs)} seeds: {ok} ok, {len(result.failed)} failed."
     if result.resumed:
@@ -29,7 +27,7 @@ def headline(result: SweepResult) -> str:
 SEEDS_NAMED = 10
 
 
-def non_finite_note(s: MetricSummary) -> str:
+def non_finite_note(s: MetricSummaryShape) -> str:
     """``"seeds 3, 5 gave NaN or inf"``: which seeds every figure leaves out (all of them: how many)."""
     word = "seed" if s.non_finite == 1 else "seeds"
     if not s.has_finite_values or not s.non_finite_seeds:
@@ -39,7 +37,7 @@ def non_finite_note(s: MetricSummary) -> str:
     return f"{word} {named}{f' and {extra} more' if extra > 0 else ''} gave NaN or inf"
 
 
-def summary_line(s: MetricSummary, *, higher_is_better: bool) -> str:
+def summary_line(s: MetricSummaryShape, *, higher_is_better: bool) -> str:
     if not s.has_finite_values:
         return f"  {s.name}: no finite values ({non_finite_note(s)})"
     pct = round(100 * s.ci.confidence)
@@ -52,7 +50,7 @@ def summary_line(s: MetricSummary, *, higher_is_better: bool) -> str:
     )
 
 
-def bootstrap_note(result: SweepResult) -> str:
+def bootstrap_note(result: SweepResultShape) -> str:
     used = sorted({s.ci.resamples for s in result.summary() if s.has_finite_values}) or [result.resamples]
     return (
         f"  (bootstrap: {'/'.join(str(u) for u in used)} resamples, seed {result.bootstrap_seed}; "
@@ -60,7 +58,7 @@ def bootstrap_note(result: SweepResult) -> str:
     )
 
 
-def sweep_text(result: SweepResult) -> str:
+def sweep_text(result: SweepResultShape) -> str:
     lines = [headline(result)]
     summaries = result.summary()
     lines += [summary_line(s, higher_is_better=result.is_higher_better(s.name)) for s in summaries]
@@ -78,7 +76,7 @@ def _cell(value: float, digits: int = 6) -> str:
     return f"{value:.{digits}g}" if math.isfinite(value) else "&#8212;"
 
 
-def sweep_html(result: SweepResult) -> str:
+def sweep_html(result: SweepResultShape) -> str:
     escape = html.escape
 
     def arrow(name: str) -> str:
@@ -124,7 +122,7 @@ def sweep_html(result: SweepResult) -> str:
     if notes:
         parts.append(f"<p>Left out of the figures: {escape('; '.join(notes))}.</p>")
 
-    def outcome(run: SeedRun) -> str:
+    def outcome(run: SeedRunShape) -> str:
         return ", ".join(f"{k}={v:.6g}" for k, v in (run.metrics or {}).items()) or str(run.error)
 
     per_seed = "".join(
@@ -138,7 +136,7 @@ def sweep_html(result: SweepResult) -> str:
     return "".join(parts)
 
 
-def histogram(result: SweepResult, name: str, *, bins: int | None = None) -> Any:
+def histogram(result: SweepResultShape, name: str, *, bins: int | None = None) -> Any:
     from matplotlib.figure import Figure
 
     values = [v for v in result.metrics(name).values() if math.isfinite(v)]
@@ -168,7 +166,7 @@ def figure_png(figure: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def png(result: SweepResult, name: str) -> str | None:
+def png(result: SweepResultShape, name: str) -> str | None:
     try:
         return figure_png(histogram(result, name))
     except (ImportError, ValueError, ArithmeticError):  # no matplotlib, or a range too wide to bin

@@ -48,11 +48,24 @@ def runtime_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
     return found
 
 
-def imported_modules(name: str, path: Path) -> set[str]:
-    """Absolute names of the modules ``name`` imports (``from p import sub`` counts ``p.sub``)."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+def every_import(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import, those under ``if TYPE_CHECKING`` too (a layer rule that counts type-only arrows)."""
+    return [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+
+
+def imported_modules(name: str, path: Path, *, type_checking: bool = False) -> set[str]:
+    """Absolute names of the modules ``name`` imports (``from p import sub`` counts ``p.sub``).
+
+    ``type_checking``: count the imports under ``if TYPE_CHECKING`` as well.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return resolve_imports(name, path.name == "__init__.py", tree, type_checking=type_checking)
+
+
+def resolve_imports(name: str, is_package: bool, tree: ast.AST, *, type_checking: bool) -> set[str]:
+    package = name if is_package else name.rpartition(".")[0]
     targets: set[str] = set()
-    for node in runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in every_import(tree) if type_checking else runtime_imports(tree):
         if isinstance(node, ast.Import):
             targets.update(alias.name for alias in node.names)
             continue
@@ -189,3 +202,30 @@ def test_the_timeout_setting_is_honoured(pytestconfig: object) -> None:
     # pyproject's `timeout` only means something when pytest-timeout is loaded; without it the
     # setting is silently ignored and a hung kernel test hangs CI.
     assert pytestconfig.pluginmanager.hasplugin("timeout")  # type: ignore[attr-defined]
+
+
+VIEWS = "jupyter_seed.views"
+VIEWS_MUST_NOT_IMPORT = ("jupyter_seed.evidence", "jupyter_seed.kernel")
+
+
+def test_the_import_reader_counts_type_checking_imports_only_when_asked() -> None:
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from ..evidence.sweeps.result import SweepResult\n"
+    )
+    name, result = "jupyter_seed.views.sweep_view", "jupyter_seed.evidence.sweeps.result"
+    assert result in resolve_imports(name, False, tree, type_checking=True)
+    assert result not in resolve_imports(name, False, tree, type_checking=False)
+
+
+def test_views_import_nothing_from_evidence_or_the_kernel_not_even_for_types() -> None:
+    # Views are the lower layer: evidence and the kernel call them. A TYPE_CHECKING import back
+    # up is still an arrow (and a circle with the result that calls the view); views read
+    # results through the Protocols of jupyter_seed.views.shapes instead.
+    graph = {
+        name: imported_modules(name, path, type_checking=True)
+        for name, path in MODULES.items()
+        if name == VIEWS or name.startswith(VIEWS + ".")
+    }
+    assert graph, "no view modules found"
+    assert offending_imports(graph, VIEWS, VIEWS_MUST_NOT_IMPORT) == []
