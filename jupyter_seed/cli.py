@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ._version import __version__
+from .cli_collection import add_collection_options
 from .cli_stored import add_against_stored_options, check_against_stored_command, configure_run
 from .evidence.checks.notebook import EXIT_INTERRUPTED, EXIT_NOT_RUN
 from .evidence.checks.runner import DEFAULT_CELL_TIMEOUT
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check that a notebook reproduces its outputs run after run")
     _configure_check(check)
     add_against_stored_options(check)
+    add_collection_options(check)
     configure_run(commands)
     return parser
 
@@ -74,7 +76,13 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
         "and compare every cell's outputs (cells tagged jupyter-seed-skip run but are not compared). "
         "Exit 0: all cells reproduce; 1: some differ; 2: the notebook could not be run; 130: interrupted."
     )
-    parser.add_argument("notebook", help="the .ipynb file")
+    parser.add_argument(
+        "notebook",
+        nargs="+",
+        metavar="PATH",
+        help="the .ipynb file; several files, folders (recursively, .ipynb_checkpoints skipped) or globs "
+        "check a collection",
+    )
     parser.add_argument(
         "--mode",
         metavar="{" + ",".join(CHECK_MODES) + "}",

@@ -28,6 +28,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="collect *.ipynb files; each passes when every cell reproduces across runs",
     )
     # Values stay text here: the options module checks them (pytest's own choices= would word it otherwise).
+    group.addoption(
+        "--jupyter-seed-against-stored",
+        action="store_true",
+        default=False,
+        help="collect *.ipynb files; each passes when a fresh run gives the outputs stored in it "
+        "(as `jupyter-seed check --against-stored`)",
+    )
+    group.addoption("--jupyter-seed-rtol", default=None, metavar="R", help="with --jupyter-seed-against-stored")
+    group.addoption("--jupyter-seed-atol", default=None, metavar="A", help="with --jupyter-seed-against-stored")
     group.addoption("--jupyter-seed-seed", default=None, metavar="N", help=f"seed (default: {DEFAULT_SEED})")
     group.addoption(
         "--jupyter-seed-runs", default=None, metavar="K", help=f"runs to compare (default: {DEFAULT_RUNS})"
@@ -54,9 +63,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _enabled(config: pytest.Config) -> bool:
+    return bool(config.getoption("jupyter_seed_check", False) or config.getoption("jupyter_seed_against_stored", False))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Check the options once, as the CLI does: one usage error at start-up, not one per notebook."""
-    if not config.getoption("jupyter_seed_check", False):
+    if not _enabled(config):
         return
     from .evidence.options import OptionError, check_options
 
@@ -74,16 +87,21 @@ def pytest_configure(config: pytest.Config) -> None:
     except OptionError as error:
         raise pytest.UsageError(f"jupyter-seed: {error}") from None
     config.stash[_CHECK_OPTIONS] = options.arguments()
+    if config.getoption("jupyter_seed_against_stored", False):
+        from .pytest_stored import stored_options
+
+        config.stash[_STORED_OPTIONS] = stored_options(config, options, OPTION_PREFIX)
 
 
 OPTION_PREFIX = "jupyter-seed-"
 """This door's flags are the CLI's with this prefix: ``--runs`` is ``--jupyter-seed-runs``."""
 
 _CHECK_OPTIONS = pytest.StashKey[dict[str, Any]]()
+_STORED_OPTIONS = pytest.StashKey[dict[str, Any]]()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix == ".ipynb" and parent.config.getoption("jupyter_seed_check", False):
+    if file_path.suffix == ".ipynb" and _enabled(parent.config):
         if ".ipynb_checkpoints" in file_path.parts:
             return None
         return NotebookFile.from_parent(parent, path=file_path)
@@ -98,7 +116,12 @@ class NotebookFile(pytest.File):
             load_notebook(self.path)  # a file that is no notebook is a one-line collection error
         except NotebookCheckError as error:
             raise self.CollectError(f"jupyter-seed: {error}") from None
-        yield NotebookItem.from_parent(self, name="reproducible")
+        if self.config.getoption("jupyter_seed_check", False):
+            yield NotebookItem.from_parent(self, name="reproducible")
+        if self.config.getoption("jupyter_seed_against_stored", False):
+            from .pytest_stored import StoredItem
+
+            yield StoredItem.from_parent(self, name="gives-stored-outputs", options=self.config.stash[_STORED_OPTIONS])
 
 
 class NotReproducible(JupyterSeedError):

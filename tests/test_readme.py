@@ -37,11 +37,12 @@ STANDALONE = [(line, code) for line, code in BLOCKS if not code.startswith(NOTEB
 # The marker line goes: a cell magic must be the cell's first line.
 CELLS = [code.split("\n", 1)[1] for _, code in BLOCKS if code.startswith(NOTEBOOK_CELL)]
 
-# Run in IPython so magics work; the script exits non-zero on the first exception.
+# Run in IPython so magics work; the script exits non-zero on the first exception. The shell's
+# namespace is ``__main__``, as in a kernel, so functions defined in a block pickle for pools.
 RUNNER = """
 import sys
-from IPython.testing.globalipapp import start_ipython
-shell = start_ipython()
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
 for path in sys.argv[1:]:
     result = shell.run_cell(open(path, encoding="utf-8").read(), store_history=True)
     if not result.success:

@@ -24,6 +24,8 @@ def to_text(report: NotebookReportShape) -> str:
                 lines.append("               cause: none found by the doctor's experiments")
     if report.doctor_seconds is not None:
         lines.append(f"Doctor: diagnostic runs took {report.doctor_seconds:.1f} s.")
+    if report.confidence is not None:
+        lines.append(f"Rests on: {report.confidence}.")
     lines.append(f"Result: {report.summary()}.")
     return "\n".join(lines)
 
@@ -46,6 +48,8 @@ def to_markdown(report: NotebookReportShape) -> str:
         if cell.causes:
             detail += "<br>" + "<br>".join(f"cause {n}: {cause}" for n, cause in enumerate(cell.causes, 1))
         lines.append(f"| {cell.index} | {status} | `{escape(cell.first_line)}` | {escape(detail)} |")
+    if report.confidence is not None:
+        lines += ["", f"Rests on: {escape(str(report.confidence))}."]
     return "\n".join(lines)
 
 def to_json(report: NotebookReportShape) -> str:
@@ -60,6 +64,7 @@ def to_json(report: NotebookReportShape) -> str:
             "doctor_seconds": None if report.doctor_seconds is None else round(report.doctor_seconds, 3),
             "ok": report.ok,
             "exit_code": report.exit_code,
+            "confidence": None if report.confidence is None else report.confidence.as_dict(),
             "cells": [
                 {
                     "index": cell.index,

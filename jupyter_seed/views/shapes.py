@@ -228,6 +228,12 @@ class CellReportShape(Protocol):
     def reproducible(self) -> bool: ...
 
 
+class ConfidenceShape(Protocol):
+    """What a clean verdict rests on (``checks.confidence.Confidence``); printed whole with ``str()``."""
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
 class NotebookReportShape(Protocol):
     """A notebook check's report (``checks.notebook.NotebookReport``)."""
 
@@ -253,4 +259,6 @@ class NotebookReportShape(Protocol):
     def ok(self) -> bool: ...
     @property
     def exit_code(self) -> int: ...
+    @property
+    def confidence(self) -> ConfidenceShape | None: ...
     def summary(self) -> str: ...

@@ -31,6 +31,7 @@ from ..options import (
 from ..outputs.mimebundle import outputs_difference
 from ..outputs.text_rules import volatile_rules
 from ..outputs.values import Difference
+from .confidence import Confidence, run_vs_run
 from .doctor import Cause
 from .runner import NotebookCheckError, code_cells, execute_runs, for_each_run, load_notebook
 
@@ -104,6 +105,13 @@ class NotebookReport:
     @property
     def exit_code(self) -> int:
         return EXIT_REPRODUCIBLE if self.ok else EXIT_DIFFERENT
+
+    @property
+    def confidence(self) -> Confidence | None:
+        """What the clean cells' verdict rests on (``None`` when no cell was compared clean)."""
+        if not any(cell.reproducible and not cell.skipped for cell in self.cells):
+            return None
+        return run_vs_run(self.runs)
 
     def summary(self) -> str:
         if self.ok:

@@ -91,7 +91,7 @@ def _first_cause(report: NotebookReport) -> str:
             return short_text(f"cell {cell.index}: {cell.causes[0].kind} [{cell.causes[0].label}]", 120)
         where = cell.difference.where if cell.difference is not None else "outputs"
         found = "cause not found" if report.doctor_seconds is not None else "doctor off"
-        return short_text(f"cell {cell.index}: {where} differ ({found})", 120)
+        return short_text(f"cell {cell.index}: differs at {where} ({found})", 120)
     return ""
 
 
