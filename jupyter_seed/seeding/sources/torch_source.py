@@ -21,6 +21,9 @@ TENSOR_ENTRY = "torch"
 
 CUBLAS_VAR = "CUBLAS_WORKSPACE_CONFIG"
 CUBLAS_VALUE = ":4096:8"
+# Read once, when a library starts (as transformers' enable_full_determinism sets them): in the
+# running kernel they change nothing already started; processes started afterwards inherit them.
+START_UP_VARIABLES = {"FLASH_ATTENTION_DETERMINISTIC": "1", "NCCL_DETERMINISTIC": "1"}
 # torch.use_deterministic_algorithms imports it (and sets its `deterministic`);
 # `fallback_random` makes compiled random ops draw what eager ones draw.
 INDUCTOR_CONFIG = "torch._inductor.config"
@@ -148,7 +151,12 @@ class TorchSource(RandomSource):
     def prepare_deterministic(self, mode: DeterministicMode) -> list[str]:
         if mode == "off":
             self._env.restore(CUBLAS_VAR)
+            for name in START_UP_VARIABLES:
+                self._env.restore(name)
             return []
+        for name, value in START_UP_VARIABLES.items():
+            if name not in os.environ:
+                self._env.set(name, value)
         if os.environ.get(CUBLAS_VAR) in (":4096:8", ":16:8"):
             return []
         self._env.set(CUBLAS_VAR, CUBLAS_VALUE)
@@ -217,9 +225,16 @@ class TorchSource(RandomSource):
             "cudnn.deterministic": bool(cudnn.deterministic),
             "cudnn.benchmark": bool(cudnn.benchmark),
             CUBLAS_VAR: os.environ.get(CUBLAS_VAR),
+            "start-up variables (children only)": _start_up_variables(),
             "cuda_initialized": bool(torch.cuda.is_initialized()),
             **_inductor_flags(),
         }
+
+
+def _start_up_variables() -> str | None:
+    """The start-up variables set now, as ``NAME=value`` pairs: they reach child processes only."""
+    found = [f"{name}={os.environ[name]}" for name in START_UP_VARIABLES if name in os.environ]
+    return " ".join(found) or None
 
 
 def _set_cudnn_flags(torch: Any, *, deterministic: bool, benchmark: bool) -> list[str]:
