@@ -52,6 +52,7 @@ def collect(state: Mapping[str, Any]) -> dict[str, Any]:
         "per_cell": state.get("per_cell"),
         "deterministic": state.get("deterministic"),
         "workers": state.get("workers"),
+        "processes": state.get("processes"),
         "patch_default_rng": state.get("patch_default_rng"),
         "python": python_version(),
         "frameworks": dict(sorted(frameworks.items())),
@@ -149,6 +150,8 @@ def stamp(provenance: Mapping[str, Any]) -> str:
         parts.append(f"deterministic {provenance['deterministic']}")
     if provenance.get("workers"):
         parts.append("DataLoader workers seeded")
+    if provenance.get("processes") and seed is not None:
+        parts.append("processes seeded")
     parts.append(f"Python {provenance.get('python')}")
     frameworks = provenance.get("frameworks") or {}
     if frameworks:

@@ -388,6 +388,7 @@ class Seeder(ProcessSettings):
             "deterministic": self.deterministic,
             "patch_default_rng": self.patch_default_rng,
             "workers": self.workers,
+            "processes": self.processes,
         }
 
 

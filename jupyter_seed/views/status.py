@@ -71,7 +71,15 @@ def summary_lines(state: dict[str, Any]) -> list[tuple[str, str]]:
         ("per-cell reseeding", per_cell),
         ("deterministic mode", state["deterministic"]),
         ("default_rng() patched", "yes" if state["patch_default_rng"] else "no"),
+        ("DataLoader workers seeded", "yes" if state.get("workers") else "no"),
+        ("pool tasks and processes seeded", _processes_text(state)),
     ]
+
+
+def _processes_text(state: dict[str, Any]) -> str:
+    if not state.get("processes"):
+        return "no (--no-processes)"
+    return "yes" if state["seed"] is not None else "yes, once a seed is set"
 
 
 def _other_warnings(state: dict[str, Any]) -> list[str]:

@@ -103,6 +103,13 @@ function kernelLines(kernel: IKernelState, trans: Translate): string[] {
       : trans('jupyter-seed %1: seed %2', kernel.version, kernel.seed),
     trans('per-cell: %1, deterministic: %2', kernel.per_cell, kernel.deterministic)
   ];
+  if (kernel.seed !== null && typeof kernel.processes === 'boolean') {
+    lines.push(
+      kernel.processes
+        ? trans('pool tasks and started processes: seeded')
+        : trans('pool tasks and started processes: not seeded (--no-processes)')
+    );
+  }
   for (const source of kernel.sources) {
     if (!source.loaded) {
       continue;

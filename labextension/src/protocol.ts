@@ -67,6 +67,8 @@ export interface IKernelState {
   patch_default_rng: boolean;
   /** DataLoader worker seeding (absent in kernels without it). */
   workers?: boolean;
+  /** Pool tasks and started processes are seeded (absent in kernels without it). */
+  processes?: boolean;
   sources: ISourceState[];
   failed: string[];
   warnings: string[];
@@ -196,6 +198,7 @@ const STATE_SHAPE: Record<string, Check> = {
 const STATE_OPTIONAL: Record<string, Check> = {
   protocol: v => v === PROTOCOL_VERSION,
   workers: isBool,
+  processes: isBool,
   provenance: isObject
 };
 
