@@ -20,13 +20,14 @@ EXIT_NOT_RUN = 2
 
 
 def add_collection_options(check: argparse.ArgumentParser) -> None:
-    """``--scheduler``, ``--junit-xml``, ``--cache``; the check's handler first sees whether PATH is one file."""
+    """``--scheduler``, ``--junit-xml``, ``--cache``; the handler first sees whether PATH is one file."""
     group = check.add_argument_group("collections (several files, folders, globs)")
     group.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="check each notebook on a Dask worker, its folder shipped with it: 'local' starts a LocalCluster "
+        help="check each notebook on a Dask worker, its folder shipped with it: 'local' starts a "
+        "LocalCluster "
         "here, anything else is a scheduler's address (default: side by side on this machine)",
     )
     group.add_argument(

@@ -12,6 +12,7 @@ so it runs. Only clean verdicts are kept: a notebook that differs or fails alway
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -28,7 +29,12 @@ __all__ = ["CACHE_VERSION", "NotebookCache", "cache_key", "local_imports"]
 CACHE_VERSION = 1
 MAX_MODULES = 200
 """Local modules followed per notebook at most: a folder of generated code must not stall the key."""
-ENVIRONMENT_VARIABLES = ("PYTHONHASHSEED", "CUBLAS_WORKSPACE_CONFIG", "TF_DETERMINISTIC_OPS", *THREAD_VARIABLES)
+ENVIRONMENT_VARIABLES = (
+    "PYTHONHASHSEED",
+    "CUBLAS_WORKSPACE_CONFIG",
+    "TF_DETERMINISTIC_OPS",
+    *THREAD_VARIABLES,
+)
 
 
 def _imported_names(source: str) -> set[str]:
@@ -92,15 +98,21 @@ def local_imports(folder: Path, sources: list[str]) -> tuple[dict[str, str], set
 def _environment(names: set[str]) -> dict[str, Any]:
     import platform
 
-    from ...seeding.provenance import current_environment
-
-    third_party = sorted(n for n in names if n not in sys.stdlib_module_names and n != "jupyter_seed")
+    third_party = tuple(sorted(n for n in names if n not in sys.stdlib_module_names and n != "jupyter_seed"))
     return {
-        **current_environment(third_party + ["ipykernel", "nbclient"]),
+        **_versions(third_party + ("ipykernel", "nbclient")),
         "implementation": platform.python_implementation(),
         "machine": platform.machine(),
         "variables": {name: os.environ.get(name) for name in ENVIRONMENT_VARIABLES},
     }
+
+
+@functools.lru_cache(maxsize=256)
+def _versions(names: tuple[str, ...]) -> dict[str, Any]:
+    """Installed versions (reading every distribution's metadata takes a while: once per set of names)."""
+    from ...seeding.provenance import current_environment
+
+    return current_environment(list(names))
 
 
 def cache_key(path: Path, arguments: dict[str, Any]) -> str | None:
@@ -118,7 +130,11 @@ def cache_key(path: Path, arguments: dict[str, Any]) -> str | None:
             for cell in cells
         ]
         metadata = raw.get("metadata", {})
-        notebook = {"cells": code, "kernelspec": metadata.get("kernelspec"), "recorded": metadata.get("jupyter_seed")}
+        notebook = {
+            "cells": code,
+            "kernelspec": metadata.get("kernelspec"),
+            "recorded": metadata.get("jupyter_seed"),
+        }
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
     modules, others = local_imports(path.parent, [_python_of_cell(cell["source"]) for cell in code])

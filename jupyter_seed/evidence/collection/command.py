@@ -42,12 +42,22 @@ class CollectionResult:
             import json
 
             notebooks = [
-                {**{k: v for k, v in o.as_dict().items() if k not in ("text", "markdown", "json")},
-                 "report": json.loads(o.json) if o.json else None, "error": None if o.json else o.text}
+                {
+                    **{k: v for k, v in o.as_dict().items() if k not in ("text", "markdown", "json")},
+                    "report": json.loads(o.json) if o.json else None,
+                    "error": None if o.json else o.text,
+                }
                 for o in self.outcomes
             ]
-            return json.dumps({"notebooks": notebooks, "interrupted": self.interrupted,
-                               "seconds": round(self.seconds, 3), "exit_code": self.exit_code}, indent=2)
+            return json.dumps(
+                {
+                    "notebooks": notebooks,
+                    "interrupted": self.interrupted,
+                    "seconds": round(self.seconds, 3),
+                    "exit_code": self.exit_code,
+                },
+                indent=2,
+            )
         if format == "markdown":
             return summary_markdown(self.outcomes)
         failing = [o.text for o in self.outcomes if o.verdict in ("differs", "not run")]
@@ -124,7 +134,9 @@ def check_collection(
         else:
             from .dask_path import run_on_dask
 
-            found, stopped = run_on_dask(to_run, arguments, doctor=doctor, scheduler=scheduler, on_outcome=heard)
+            found, stopped = run_on_dask(
+                to_run, arguments, doctor=doctor, scheduler=scheduler, on_outcome=heard
+            )
         outcomes.update(found)
     except KeyboardInterrupt:  # while reading the cache: nothing runs yet
         stopped = True
@@ -168,8 +180,13 @@ def run_command(args: argparse.Namespace, options: CheckOptions) -> int:
     print(result.render(args.format))
     if args.junit_xml:
         write_junit(args.junit_xml, result.outcomes, result.seconds)
-    append_step_summary(result.outcomes)
+    try:
+        append_step_summary(result.outcomes)
+    except OSError as error:  # the verdicts stand: a summary that cannot be written is a warning
+        print(f"jupyter-seed check: warning: GITHUB_STEP_SUMMARY not written: {error}", file=sys.stderr)
     if result.interrupted:
-        print("jupyter-seed check: interrupted; finished notebooks are reported, no kernel is left running",
-              file=sys.stderr)
+        print(
+            "jupyter-seed check: interrupted; finished notebooks are reported, no kernel is left running",
+            file=sys.stderr,
+        )
     return result.exit_code

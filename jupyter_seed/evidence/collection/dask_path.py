@@ -30,7 +30,7 @@ from .outcome import NotebookOutcome, check_one, interrupted, not_run
 __all__ = ["SHIP_LIMIT", "SchedulerError", "check_shipped", "pack_folder", "run_on_dask"]
 
 SHIP_LIMIT = 64 * 2**20
-"""Most bytes of one notebook's folder sent to a worker: a folder holding data sets should be on the workers."""
+"""Most bytes of one notebook's folder sent to a worker: large data sets belong on the workers."""
 
 
 class SchedulerError(ValueError):
@@ -41,17 +41,20 @@ def _shipped_files(folder: Path) -> list[Path]:
     found = []
     for root, folders, files in os.walk(folder):
         folders[:] = sorted(n for n in folders if n not in SKIPPED_FOLDERS and not n.startswith("."))
-        found += [Path(root) / n for n in sorted(files) if not n.startswith(".") and (Path(root) / n).is_file()]
+        found += [
+            Path(root) / n for n in sorted(files) if not n.startswith(".") and (Path(root) / n).is_file()
+        ]
     return found
 
 
 def pack_folder(folder: Path, limit: int = SHIP_LIMIT) -> bytes:
-    """The folder's files as a gzip'd tar (links followed, within the folder only); ValueError past ``limit``."""
+    """The folder's files as a gzip'd tar (links followed); ValueError past ``limit`` bytes."""
     files = _shipped_files(folder)
     total = sum(path.stat().st_size for path in files)
     if total > limit:
         raise ValueError(
-            f"its folder holds {total / 2**20:.0f} MiB to ship to a worker, more than {limit / 2**20:.0f} MiB; "
+            f"its folder holds {total / 2**20:.0f} MiB to ship to a worker, "
+            f"more than {limit / 2**20:.0f} MiB; "
             "put large data on the workers and read it from there"
         )
     buffer = io.BytesIO()
@@ -101,13 +104,19 @@ def connect(scheduler: Any, runs: int, parallel: int | None) -> tuple[Any, Any]:
     if isinstance(scheduler, distributed.Client):
         return scheduler, None
     if not isinstance(scheduler, str) or not scheduler.strip():
-        raise SchedulerError(f"--scheduler must be 'local' or a scheduler address, got {short_text(repr(scheduler))}")
+        raise SchedulerError(
+            f"--scheduler must be 'local' or a scheduler address, got {short_text(repr(scheduler))}"
+        )
     cluster = None
     try:
         if scheduler == "local":
             workers = plan(runs, parallel).notebooks_at_a_time
             cluster = distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
             )
             return distributed.Client(cluster), cluster
         return distributed.Client(scheduler, timeout="10s"), None

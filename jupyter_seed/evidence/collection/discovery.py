@@ -64,15 +64,15 @@ def find_notebooks(paths: list[str]) -> list[Path]:
             named = [m for n in matches for m in (_walk(n) if n.is_dir() else [n]) if m.suffix == ".ipynb"]
             named = [m for m in named if not _in_checkpoints(m)]
             if not named:
-                raise DiscoveryError(f"{short_text(text)}: the pattern matches no notebook")
+                raise DiscoveryError(f"{short_text(text, 300)}: the pattern matches no notebook")
         elif path.is_dir():
             named = _walk(path)
             if not named:
-                raise DiscoveryError(f"{short_text(text)}: the folder holds no notebook (.ipynb)")
+                raise DiscoveryError(f"{short_text(text, 300)}: the folder holds no notebook (.ipynb)")
         elif path.is_file():
             named = [path]
         else:
-            raise DiscoveryError(f"{short_text(text)}: no such file or folder")
+            raise DiscoveryError(f"{short_text(text, 300)}: no such file or folder")
         for notebook in named:
             key = notebook.resolve()
             if key not in seen:

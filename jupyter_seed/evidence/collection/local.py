@@ -60,7 +60,11 @@ def kernel_threads(threads: int | None) -> Iterator[None]:
     The single check sets its own share only where the variable is unset, from its own
     kernels alone; side by side, the share is of every notebook's kernels together.
     """
-    added = [] if threads is None else [n for n in (*THREAD_VARIABLES, "TF_NUM_INTEROP_THREADS") if n not in os.environ]
+    added = (
+        []
+        if threads is None
+        else [n for n in (*THREAD_VARIABLES, "TF_NUM_INTEROP_THREADS") if n not in os.environ]
+    )
     for name in added:
         os.environ[name] = "1" if name == "TF_NUM_INTEROP_THREADS" else str(threads)
     try:
@@ -125,7 +129,7 @@ def run_local(
     except KeyboardInterrupt:
         stop.set()
         stop_everything(list(futures))
-        for future, task in futures.items():
+        for task in futures.values():
             if task.name not in outcomes:
                 outcomes[task.name] = interrupted(task.name)
         return outcomes, True

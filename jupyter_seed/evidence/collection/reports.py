@@ -15,7 +15,14 @@ from pathlib import Path
 
 from .outcome import NotebookOutcome
 
-__all__ = ["append_step_summary", "junit_xml", "result_line", "summary_markdown", "summary_text", "write_junit"]
+__all__ = [
+    "append_step_summary",
+    "junit_xml",
+    "result_line",
+    "summary_markdown",
+    "summary_text",
+    "write_junit",
+]
 
 HEADER = ("notebook", "verdict", "cells differing", "first cause", "seconds")
 MARKS = {"reproducible": "✅", "differs": "❌", "not run": "⚠️", "interrupted": "⏹️"}
@@ -24,7 +31,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _row(outcome: NotebookOutcome) -> list[str]:
-    cells = f"{outcome.differing} of {outcome.cells}" if outcome.verdict in ("reproducible", "differs") else "-"
+    cells = (
+        f"{outcome.differing} of {outcome.cells}" if outcome.verdict in ("reproducible", "differs") else "-"
+    )
     return [outcome.notebook, outcome.verdict_text, cells, outcome.first_cause, f"{outcome.seconds:.1f}"]
 
 
@@ -33,7 +42,9 @@ def result_line(outcomes: Sequence[NotebookOutcome]) -> str:
     counts = {verdict: sum(1 for o in outcomes if o.verdict == verdict) for verdict in MARKS}
     cached = sum(1 for o in outcomes if o.cached)
     parts = [f"{counts['reproducible']} reproducible" + (f" ({cached} cached)" if cached else "")]
-    parts += [f"{counts[verdict]} {verdict}" for verdict in ("differs", "not run", "interrupted") if counts[verdict]]
+    parts += [
+        f"{counts[verdict]} {verdict}" for verdict in ("differs", "not run", "interrupted") if counts[verdict]
+    ]
     noun = "notebook" if len(outcomes) == 1 else "notebooks"
     return f"{len(outcomes)} {noun}: " + ", ".join(parts)
 
@@ -71,7 +82,14 @@ def summary_markdown(outcomes: Sequence[NotebookOutcome], *, details: bool = Tru
         for outcome in outcomes:
             if outcome.verdict in ("differs", "not run"):
                 body = outcome.markdown or _escape(outcome.text)
-                lines += ["", f"<details><summary>{_escape(outcome.notebook)}</summary>", "", body, "", "</details>"]
+                lines += [
+                    "",
+                    f"<details><summary>{_escape(outcome.notebook)}</summary>",
+                    "",
+                    body,
+                    "",
+                    "</details>",
+                ]
     return "\n".join(lines)
 
 

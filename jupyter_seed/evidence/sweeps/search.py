@@ -45,7 +45,9 @@ def _is_study(candidate: object) -> bool:
 def _from_study(study: Any, higher_is_better: bool | None) -> tuple[list[tuple[dict[str, Any], float]], bool]:
     directions = [getattr(d, "name", str(d)) for d in study.directions]
     if len(directions) != 1:
-        raise ValueError("compare_top needs a single-objective study; for several, pass a list of (params, score)")
+        raise ValueError(
+            "compare_top needs a single-objective study; for several, pass a list of (params, score)"
+        )
     maximize = directions[0] == "MAXIMIZE"
     if higher_is_better is not None and bool(higher_is_better) != maximize:
         raise ValueError(
@@ -67,7 +69,9 @@ def _from_pairs(results: Iterable[Any]) -> list[tuple[dict[str, Any], float]]:
         except (TypeError, ValueError):
             raise TypeError(f"result {number} is not a (params, score) pair: {type(item).__name__}") from None
         if not isinstance(params, Mapping) or not all(isinstance(key, str) for key in params):
-            raise TypeError(f"result {number}: params must be a dict with str keys, got {type(params).__name__}")
+            raise TypeError(
+                f"result {number}: params must be a dict with str keys, got {type(params).__name__}"
+            )
         if isinstance(score, bool) or not isinstance(score, Real):
             raise TypeError(f"result {number}: score must be a number, got {type(score).__name__}")
         pairs.append((dict(params), float(score)))
@@ -87,10 +91,14 @@ def top_configurations(
         pairs, higher = _from_study(study_or_results, higher_is_better)
     elif isinstance(study_or_results, (str, bytes, Mapping)) or not isinstance(study_or_results, Iterable):
         raise TypeError(
-            f"compare_top takes an Optuna study or a list of (params, score), got {type(study_or_results).__name__}"
+            "compare_top takes an Optuna study or a list of (params, score), "
+            f"got {type(study_or_results).__name__}"
         )
     else:
-        pairs, higher = _from_pairs(study_or_results), True if higher_is_better is None else bool(higher_is_better)
+        pairs, higher = (
+            _from_pairs(study_or_results),
+            True if higher_is_better is None else bool(higher_is_better),
+        )
     best: dict[str, tuple[dict[str, Any], float]] = {}
     for params, score in pairs:
         if not math.isfinite(score):
@@ -98,10 +106,16 @@ def top_configurations(
         key = json.dumps(params, sort_keys=True, default=repr)
         if key not in best or (score > best[key][1] if higher else score < best[key][1]):
             best[key] = (params, score)
-    ranked = sorted(best.values(), key=lambda pair: -pair[1] if higher else pair[1])  # stable: first tried first
+    ranked = sorted(
+        best.values(), key=lambda pair: -pair[1] if higher else pair[1]
+    )  # stable: first tried first
     if len(ranked) < 2:
-        raise ValueError(f"compare_top needs at least 2 distinct configurations with a finite score, got {len(ranked)}")
-    top = [Configuration(f"#{rank}", params, score) for rank, (params, score) in enumerate(ranked[:k], start=1)]
+        raise ValueError(
+            f"compare_top needs at least 2 distinct configurations with a finite score, got {len(ranked)}"
+        )
+    top = [
+        Configuration(f"#{rank}", params, score) for rank, (params, score) in enumerate(ranked[:k], start=1)
+    ]
     return top, higher, len(ranked)
 
 
@@ -109,7 +123,11 @@ class TopComparison(Rendered):
     """The top configurations re-run on the same seeds, and the verdict on #1 against #2."""
 
     def __init__(
-        self, configurations: list[Configuration], result: ComparisonResult, searched: int, metric: str | None = None
+        self,
+        configurations: list[Configuration],
+        result: ComparisonResult,
+        searched: int,
+        metric: str | None = None,
     ) -> None:
         self.configurations = configurations
         self.result = result
@@ -163,14 +181,17 @@ class TopComparison(Rendered):
 
     def _lines(self) -> list[str]:
         metric = self.first_vs_second.metric
-        lines = [f"Top {len(self.configurations)} of {self.searched} configurations, re-run on the same seeds:"]
+        lines = [
+            f"Top {len(self.configurations)} of {self.searched} configurations, re-run on the same seeds:"
+        ]
         for configuration in self.configurations:
             values = list(self.result.sweeps[configuration.name].metrics(metric).values())
             finite = [v for v in values if math.isfinite(v)]
             mean = f"{stats.mean(finite):.4g}" if finite else "-"
             spread = f" ± {stats.stdev(finite):.2g}" if len(finite) > 1 else ""
             lines.append(
-                f"  {configuration.name} {configuration.params}: search {configuration.search_score:.4g} (one seed), "
+                f"  {configuration.name} {configuration.params}: "
+                f"search {configuration.search_score:.4g} (one seed), "
                 f"re-run mean {mean}{spread} over {len(finite)} seeds"
             )
         lines.append(f"Verdict: {self.verdict}.")
