@@ -139,6 +139,15 @@ CELL_ARGUMENTS: list[Argument] = [
     # --runs stays text: the magic checks it with the CLI's rule (jupyter_seed.evidence.options).
     (("--runs",), {"default": None, "help": "with --check: how many runs (default 2)"}, None),
     (
+        ("--localize",),
+        {
+            "action": "store_true",
+            "help": "with --check: when the runs differ, trace two more and report the line, value and "
+            "torch op where they first part",
+        },
+        None,
+    ),
+    (
         ("--sweep",),
         {
             "metavar": "SEEDS",

@@ -170,6 +170,8 @@ class SeedMagics(Magics):
             return self._sweep(args, cell)
         if args.runs is not None and not args.check:
             raise UsageError("--runs goes with --check: %%seed --check --runs 3")
+        if args.localize and not args.check:
+            raise UsageError("--localize goes with --check: %%seed --check --localize")
         if args.minimize:
             raise UsageError("--minimize goes with --sweep: %%seed --sweep 0:10 --minimize")
         if args.save is not None or args.compare is not None:
@@ -187,18 +189,18 @@ class SeedMagics(Magics):
             if seed is None and not args.check:  # unseeded, --check runs the cell as it is
                 raise UsageError("%%seed needs a seed, e.g. %%seed 3407")
         if runs is not None:
-            return self._check(cell, seed, runs, quiet=args.quiet)
+            return self._check(cell, seed, runs, quiet=args.quiet, localize=args.localize)
         with self.seeder.seeded(seed):
             from ..evidence.harness import run_cell_body  # only cell magics run cells
 
             return run_cell_body(self.shell, cell)
 
-    def _check(self, cell: str, seed: int | None, runs: int, *, quiet: bool) -> Any:
+    def _check(self, cell: str, seed: int | None, runs: int, *, quiet: bool, localize: bool = False) -> Any:
         from ..evidence.checks.cell import check_cell
         from ..seeding.messages import describe_error
 
         try:
-            report, last = check_cell(self.shell, self.seeder, cell, seed, runs)
+            report, last = check_cell(self.shell, self.seeder, cell, seed, runs, localize=localize)
         except SyntaxError as error:
             raise UsageError(f"the cell does not parse: {describe_error(error)}") from None
         if report.verdict == "failed" and last.error is not None:
@@ -213,7 +215,7 @@ class SeedMagics(Magics):
         from ..evidence.sweeps.store import parse_seeds
         from ..evidence.sweeps.sweep import sweep_cell
 
-        for name in ("check", "random"):
+        for name in ("check", "random", "localize"):
             if getattr(args, name):
                 raise UsageError(f"--{name} cannot be used with --sweep")
         if args.runs is not None:

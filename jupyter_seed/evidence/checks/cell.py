@@ -42,6 +42,8 @@ class CellCheckReport:
     errors: list[str | None]
     compared_names: list[str]
     clock_names: list[str] = field(default_factory=list)
+    divergence: Any = None
+    """With ``--localize``: where two traced runs part (``localize.compare.Divergence``), or None."""
     """Names the cell sets from a clock: timings, not compared (as durations in outputs are masked)."""
 
     @property
@@ -93,6 +95,8 @@ class CellCheckReport:
             lines.append(f"  not compared: {listed}, set from a clock (timings, like durations in outputs)")
         for name, error in self.unrestorable.items():
             lines.append(f"  could not snapshot {name!r}: {error}")
+        if self.differences and self.divergence is not None:
+            lines.append(f"  {self.divergence}")
         if self.differences and self.causes:
             lines += [f"  cause {rank}: {cause}" for rank, cause in enumerate(self.causes, 1)]
         elif self.differences and verdict == "nondeterministic":
@@ -197,7 +201,7 @@ def _is_constant_or(node: ast.AST, names: set[str]) -> bool:
 
 # -------------------------------------------------------------------- check
 def check_cell(
-    shell: Any, seeder: Seeder, cell: str, seed: int | None, runs: int = 2
+    shell: Any, seeder: Seeder, cell: str, seed: int | None, runs: int = 2, localize: bool = False
 ) -> tuple[CellCheckReport, RunRecord]:
     """Run ``cell`` ``runs`` times under ``seed``; return the report and the last run.
 
@@ -258,6 +262,16 @@ def check_cell(
         causes = [str(cause) for cause in diagnosed]
         if seed is None and not diagnosed:
             causes = ["the cell draws random numbers and no seed was given (`%%seed --check N` or `%seed N`)"]
+    divergence = None
+    if localize and differences and not unrestorable:
+        from .localize.in_kernel import localize_in_kernel
+
+        divergence = localize_in_kernel(
+            shell,
+            cell,
+            lambda: seeder.seeded(seed) if seed is not None else nullcontext(),
+            lambda: snapshot.restore(namespace),
+        )
     report = CellCheckReport(
         seed=seed,
         runs=runs,
@@ -268,5 +282,6 @@ def check_cell(
         errors=errors,
         compared_names=sorted(record.names),
         clock_names=sorted(timings & names.assigned),
+        divergence=divergence,
     )
     return report, record

@@ -29,6 +29,10 @@ _SKIPPED = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, typ
 _CACHE_LIMIT = 8192
 
 
+def _torch_kinds(torch: Any) -> tuple[type, ...]:
+    return (torch.Tensor, torch.nn.Module, torch.optim.Optimizer, torch.Generator)
+
+
 class Hasher:
     """Fingerprints with a cache for tensors, keyed by identity and torch's version counter."""
 
@@ -71,6 +75,9 @@ class Hasher:
         if isinstance(value, _SKIPPED):
             return False
         module = kind.__module__.partition(".")[0]
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(value, _torch_kinds(torch)):
+            module = "torch"  # a model or tensor subclass the user defined in a cell
         if module == "numpy":
             return self._numpy(digest, value, ids)
         if module == "torch":
@@ -180,14 +187,16 @@ class Hasher:
         digest.update(f"pt:{data.dtype}:{tuple(data.shape)}:{data.device.type};".encode())
         if data.layout != torch.strided or data.is_quantized or data.device.type == "meta":
             return
-        flat = data.cpu().contiguous().reshape(-1)
-        if flat.dtype in (torch.bool, torch.uint8, torch.int8):
-            raw = flat.to(torch.uint8)
-        elif flat.is_complex():
-            raw = torch.view_as_real(flat).reshape(-1).view(torch.uint8)
-        else:
-            raw = flat.view(torch.uint8)
-        digest.update(raw.numpy().data)
+        if data.device.type != "cpu":
+            data = data.cpu()
+        try:
+            array = data.numpy()  # the common dtypes: one view, no copy
+        except (TypeError, RuntimeError):
+            flat = data.contiguous().reshape(-1)
+            if flat.is_complex():
+                flat = torch.view_as_real(flat)
+            array = flat.view(torch.uint8).numpy() if flat.dtype != torch.bool else flat.to(torch.uint8).numpy()
+        Hasher._array_bytes(digest, array)
 
     def _torch(self, digest: Any, value: Any, ids: list[int], budget: list[int], depth: int) -> bool:
         import torch
@@ -201,7 +210,8 @@ class Hasher:
             return True
         if isinstance(value, torch.nn.Module):
             digest.update(f"module:{type(value).__qualname__}".encode())
-            for name, tensor in value.state_dict(keep_vars=True).items():
+            # Parameters and buffers: what state_dict holds, without its hooks and copies.
+            for name, tensor in (*value.named_parameters(), *value.named_buffers()):
                 digest.update(name.encode())
                 self._feed(digest, tensor, ids, budget, depth + 1)
             return True
@@ -220,6 +230,10 @@ class Hasher:
     def _tensorflow(self, digest: Any, value: Any, ids: list[int]) -> bool:
         read = getattr(value, "numpy", None)
         if read is None or not callable(read):
+            variables = getattr(value, "variables", None)  # a tf.Module or Keras layer: its weights
+            if isinstance(variables, (list, tuple)) and variables:
+                digest.update(f"tfmodule:{type(value).__qualname__}".encode())
+                return all(self._tensorflow(digest, variable, ids) for variable in variables)
             return False
         ids.append(id(value))
         self._array_bytes(digest, read())

@@ -22,32 +22,45 @@ RANDOM_TAG = "nondeterministic_seeded"
 BITWISE_TAG = "nondeterministic_bitwise"
 
 
-def _tensors(value: Any, found: list[Any]) -> None:
-    import torch
-
-    if isinstance(value, torch.Tensor):
+def _tensors(value: Any, found: list[Any], tensor: type) -> None:
+    if isinstance(value, tensor):
         found.append(value)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            _tensors(item, found)
+            if isinstance(item, tensor):
+                found.append(item)
+            elif isinstance(item, (list, tuple, dict)):
+                _tensors(item, found, tensor)
     elif isinstance(value, dict):
         for item in value.values():
-            _tensors(item, found)
+            _tensors(item, found, tensor)
 
 
-def _others(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    """The op's arguments that are not tensors (dims, alphas, sizes), as one fingerprint."""
-    import torch
+def _others(args: tuple[Any, ...], kwargs: dict[str, Any], tensor: type) -> str:
+    """The op's arguments that are not tensors (dims, alphas, sizes), as one short fingerprint."""
 
-    def plain(value: Any) -> Any:
-        if isinstance(value, torch.Tensor):
+    def plain(value: Any) -> str:
+        if isinstance(value, tensor):
             return "T"
-        if isinstance(value, (list, tuple)):
-            return [plain(item) for item in value]
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], tensor):
+            return "L"
         return repr(value)
 
-    text = repr([plain(a) for a in args]) + repr(sorted((k, plain(v)) for k, v in kwargs.items()))
-    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
+    parts = [plain(value) for value in args] + [f"{key}={plain(value)}" for key, value in kwargs.items()]
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=4).hexdigest()
+
+
+_UNRECORDED = frozenset({"profiler"})
+"""Namespaces of bookkeeping ops (record_function handles): no data, addresses in their results."""
+
+
+def _plain_result(result: Any) -> str:
+    """A result without tensors (sizes, flags), by value when it is plain data, else by type only."""
+    if result is None or isinstance(result, (bool, int, float, str)):
+        return repr(result)
+    if isinstance(result, (list, tuple)):
+        return repr([_plain_result(item) for item in result])
+    return type(result).__qualname__
 
 
 def op_name(func: Any) -> str:
@@ -69,11 +82,14 @@ class OpRecorder:
     """Enters and leaves the dispatch mode around each traced cell; hands every op to the tracer."""
 
     def __init__(self, tracer: LineTracer) -> None:
+        import torch
         from torch.utils._python_dispatch import TorchDispatchMode
 
         recorder = self
         self.tracer = tracer
-        self.random_ops: set[str] = set()
+        self._names: dict[Any, str] = {}
+        """Per op overload: its name, marked ``#random`` when it draws from a generator."""
+        self._tensor = torch.Tensor
 
         class Mode(TorchDispatchMode):  # type: ignore[misc]
             def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
@@ -97,28 +113,25 @@ class OpRecorder:
 
     def run(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         tracer = self.tracer
-        if tracer.hashing or tracer.cut or not tracer.stack or tracer.stack[-1].line is None:
+        if tracer.hashing or getattr(func, "namespace", "") in _UNRECORDED or tracer.cut or not tracer.stack or tracer.stack[-1].line is None:
             return func(*args, **kwargs)
         hasher = tracer.hasher
         inputs: list[Any] = []
-        _tensors((args, kwargs), inputs)
+        _tensors((args, kwargs), inputs, self._tensor)
         try:
-            before = [_others(args, kwargs)] + [hasher.tensor_digest(t) for t in inputs]
+            before = [_others(args, kwargs, self._tensor)] + [hasher.tensor_digest(t) for t in inputs]
         except Exception:  # noqa: BLE001 - an input that cannot be read: the op is not recorded
             return func(*args, **kwargs)
         result = func(*args, **kwargs)
         outputs: list[Any] = []
-        _tensors(result, outputs)
+        _tensors(result, outputs, self._tensor)
         try:
-            digest = hashlib.blake2b(digest_size=8)
-            for tensor in outputs:
-                digest.update(hasher.tensor_digest(tensor).encode())
-            after = digest.hexdigest() if outputs else hashlib.blake2b(repr(result).encode(), digest_size=8).hexdigest()
+            # Each output's own fingerprint: the op that made a tensor is found by the tensor's.
+            after = ",".join(hasher.tensor_digest(t) for t in outputs) if outputs else _plain_result(result)
         except Exception:  # noqa: BLE001
             return result
-        name = op_name(func)
-        if RANDOM_TAG in op_tags(func):
-            self.random_ops.add(name)
-            name += "#random"
+        name = self._names.get(func)
+        if name is None:
+            name = self._names[func] = op_name(func) + ("#random" if RANDOM_TAG in op_tags(func) else "")
         tracer.add_op(name, before, after)
         return result

@@ -46,7 +46,8 @@ class Trace:
             if parent is not None:
                 self._children.setdefault(parent, []).append(position)
             for op_index, op in enumerate(record.get("ops", ())):
-                self._ops.setdefault(op[2], []).append((position, op_index))
+                for digest in str(op[2]).split(","):
+                    self._ops.setdefault(digest, []).append((position, op_index))
 
     def writers(self, record: dict[str, Any], label: str, before: int) -> list[int]:
         """Positions before ``before`` that wrote ``label`` (or data it shares), latest first."""
@@ -92,7 +93,7 @@ def read_trace(path: str) -> Trace:
                     trace.cells[entry["cell"]] = entry.get("id")
                 elif "cut" in entry:
                     cut = dict(entry["cut"])
-                    cut["file"] = files.get(cut.get("file"), "?")
+                    cut["file"] = files.get(int(cut.get("file", -1)), "?")
                     trace.cut = cut
                 elif "k" in entry:
                     trace.records.append(_keyed(entry, files))

@@ -12,7 +12,7 @@ events is the program's own.
 
 The trace is JSON lines in a file per kernel, bounded: after :data:`DEFAULT_MAX_EVENTS` lines and
 ops the tracer stops and writes where it was cut. Installed by the setup cell of a localizer run
-only (:func:`setup_code`), or around one run of a cell by ``%%seed --check --localize``.
+only (:func:`.kernel_hooks.setup_code`), or around one run of a cell by ``%%seed --check --localize``.
 """
 
 from __future__ import annotations
@@ -20,17 +20,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any
 
-from ..probe_sites import CELL_FILE, SiteFinder
+from ..probe_sites import SiteFinder
 from .hashing import Hasher
 from .lines import CO_NEWLOCALS, LineNames, line_names
 
-TRACE_DIRECTORY_VARIABLE = "JUPYTER_SEED_TRACE_DIR"
-MAX_EVENTS_VARIABLE = "JUPYTER_SEED_TRACE_MAX_EVENTS"
 DEFAULT_MAX_EVENTS = 200_000
 """Lines and ops recorded per kernel before the trace is cut (a few tens of MB at most)."""
 MAX_OPS_PER_LINE = 512
@@ -156,7 +153,7 @@ class LineTracer:
             return original(text)
 
         try:
-            stream.write = write
+            stream.write = write  # type: ignore[method-assign]
         except (AttributeError, TypeError):
             return  # a stream that takes no attributes: its text is not part of the trace
         if own:
@@ -237,6 +234,22 @@ class LineTracer:
     def _on_call(self, frame: FrameType, event: str, arg: Any) -> Any:
         if event != "call" or self.cut:
             return None
+        try:
+            return self._call(frame)
+        except Exception as error:  # noqa: BLE001 - the tracer must never break the user's code
+            self._broken(error)
+            return None
+
+    def _broken(self, error: Exception) -> None:
+        """An error inside the tracer: stop tracing, say so in the trace, let the cell run on."""
+        self._emit({"error": f"{type(error).__name__}: {error}"[:300]})
+        self.cut = True
+        sys.settrace(None)
+        for entry in self.stack:
+            entry.frame.f_trace = None
+        self.stack.clear()
+
+    def _call(self, frame: FrameType) -> Any:
         info = self._code_info(frame.f_code)
         if info is None:
             return None
@@ -266,6 +279,13 @@ class LineTracer:
     def _on_event(self, frame: FrameType, event: str, arg: Any) -> Any:
         if self.cut or not self.stack:
             return None
+        try:
+            return self._event(frame, event, arg)
+        except Exception as error:  # noqa: BLE001 - the tracer must never break the user's code
+            self._broken(error)
+            return None
+
+    def _event(self, frame: FrameType, event: str, arg: Any) -> Any:
         entry = self.stack[-1]
         if entry.frame is not frame:
             return self._on_event  # a frame resumed out of order (a generator): not ours to record
@@ -304,7 +324,8 @@ class LineTracer:
         for label, (_, found_ids) in line.inputs.items():
             if found_ids and label not in ids:
                 ids[label] = found_ids
-        if returned and frame.f_code.co_flags & CO_NEWLOCALS:
+        # A cell's own code returns None; a value from module-level code is an eval'd last expression.
+        if returned and (frame.f_code.co_flags & CO_NEWLOCALS or returned_value is not None):
             value = self._digest(returned_value)
             if value is not None:
                 out["<return>"] = value
@@ -360,43 +381,3 @@ def _shown_text(text: str) -> str:
     from ...outputs.text_rules import normalize_text, terminal_text
 
     return normalize_text(terminal_text(text))
-
-
-# ------------------------------------------------------------ in a kernel
-def setup_code() -> str:
-    """The lines a localizer run's setup cell adds: trace every following cell of this kernel."""
-    return (
-        "from jupyter_seed.evidence.checks.localize.tracer import start_tracing as _jupyter_seed_trace\n"
-        "_jupyter_seed_trace(get_ipython())\ndel _jupyter_seed_trace"
-    )
-
-
-def start_tracing(shell: Any) -> LineTracer:
-    directory = os.environ[TRACE_DIRECTORY_VARIABLE]
-    limit = int(os.environ.get(MAX_EVENTS_VARIABLE, DEFAULT_MAX_EVENTS))
-    path = os.path.join(directory, f"{os.getpid()}-{time.monotonic_ns()}.jsonl")
-    tracer = LineTracer(path, os.getcwd(), limit)
-
-    def before(info: Any) -> None:
-        raw = getattr(info, "raw_cell", "") or ""
-        try:
-            cell_file = shell.compile.get_code_name(raw, raw, shell.execution_count)
-        except Exception:  # noqa: BLE001 - another compiler: the cell's file is learnt when it runs
-            cell_file = None
-        tracer.begin_cell(getattr(info, "cell_id", None), cell_file)
-        if "torch" in sys.modules and tracer.ops is None:
-            from .torch_ops import OpRecorder
-
-            tracer.ops = OpRecorder(tracer)
-        if tracer.ops is not None:
-            tracer.ops.enter()
-        tracer.start(shell)
-
-    def after(result: Any) -> None:
-        tracer.stop()
-        if tracer.ops is not None:
-            tracer.ops.exit()
-
-    shell.events.register("pre_run_cell", before)
-    shell.events.register("post_run_cell", after)
-    return tracer
