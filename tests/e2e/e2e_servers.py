@@ -160,7 +160,9 @@ def start_server(kind: str, base: Path) -> Server:
         except OSError:
             if time.monotonic() > deadline:
                 stop_server(server)
-                raise RuntimeError(f"{kind} server did not start:\n{log_path.read_text(errors='replace')}")
+                raise RuntimeError(
+                    f"{kind} server did not start:\n{log_path.read_text(errors='replace')}"
+                ) from None
             time.sleep(0.3)
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from jupyter_seed.evidence.outputs.values import Difference, first_difference
 from jupyter_seed.evidence.outputs.mimebundle import image_difference, outputs_difference
 from jupyter_seed.evidence.outputs.text_rules import normalize_text, volatile_rules
+from jupyter_seed.evidence.outputs.values import Difference, first_difference
 
 
 def test_equal_values_have_no_difference() -> None:

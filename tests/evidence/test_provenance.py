@@ -7,9 +7,9 @@ import platform
 from pathlib import Path
 
 import pytest
+from support import run_python
 
 from jupyter_seed.seeding.provenance import current_environment, environment_changes, stamp
-from support import run_python
 
 
 def test_state_carries_provenance(seeder) -> None:
