@@ -127,14 +127,30 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
         action="store_true",
         help="when a cell differs, do not re-run the notebook to find the cause",
     )
+    parser.add_argument(
+        "--doctor-budget",
+        default=None,
+        metavar="SECONDS|Nx",
+        help="most time the doctor may take: seconds (30) or a multiple of the check's time (2x); "
+        "its first experiment always runs (default: 1.5x)",
+    )
+    parser.add_argument(
+        "--localize",
+        action="store_true",
+        help="when a cell differs, trace two more runs up to it and report the line, value and torch op "
+        "where they first part (TensorFlow and JAX: to the line)",
+    )
     parser.set_defaults(handler=_check)
     return parser
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .evidence.checks.doctor_plan import parse_doctor_budget
     from .evidence.checks.notebook import NotebookCheckError, check_notebook
 
     if getattr(args, "against_stored", False):
+        if args.localize:
+            raise OptionError("--localize compares two fresh runs; it does not go with --against-stored")
         return check_against_stored_command(args)
     for flag in ("rtol", "atol"):
         if getattr(args, flag, None) is not None:
@@ -149,7 +165,10 @@ def _check(args: argparse.Namespace) -> int:
             ignore=args.ignore,
             parallel=args.parallel,
         )
-        report = check_notebook(args.notebook, **options.arguments(), doctor=not args.no_doctor)
+        report = check_notebook(
+            args.notebook, **options.arguments(), doctor=not args.no_doctor, localize=args.localize,
+            doctor_budget=None if args.doctor_budget is None else parse_doctor_budget(args.doctor_budget),
+        )
     except (NotebookCheckError, ValueError) as error:
         print(f"jupyter-seed check: error: {error}", file=sys.stderr)
         return EXIT_NOT_RUN

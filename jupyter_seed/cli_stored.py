@@ -27,10 +27,14 @@ def add_against_stored_options(check: argparse.ArgumentParser) -> None:
         "changed; runs with the seed and modes in its metadata unless --seed/--mode say otherwise",
     )
     check.add_argument(
-        "--rtol", default=None, help=f"with --against-stored: relative tolerance of a number (default: {DEFAULT_RTOL:g})"
+        "--rtol",
+        default=None,
+        help=f"with --against-stored: relative tolerance of a number (default: {DEFAULT_RTOL:g})",
     )
     check.add_argument(
-        "--atol", default=None, help=f"with --against-stored: absolute tolerance of a number (default: {DEFAULT_ATOL:g})"
+        "--atol",
+        default=None,
+        help=f"with --against-stored: absolute tolerance of a number (default: {DEFAULT_ATOL:g})",
     )
 
 
@@ -53,10 +57,15 @@ def configure_run(commands: argparse._SubParsersAction) -> None:  # type: ignore
     )
     run.add_argument("--seed", default=None, help=f"seed for %%seed (default: recorded, else {DEFAULT_SEED})")
     run.add_argument(
-        "--per-cell", metavar="{" + ",".join(CHECK_PER_CELL_MODES) + "}", default=None, help="as `check --per-cell`"
+        "--per-cell",
+        metavar="{" + ",".join(CHECK_PER_CELL_MODES) + "}",
+        default=None,
+        help="as `check --per-cell`",
     )
     run.add_argument(
-        "--timeout", default=f"{DEFAULT_CELL_TIMEOUT:g}", help=f"seconds per cell (default: {DEFAULT_CELL_TIMEOUT:g})"
+        "--timeout",
+        default=f"{DEFAULT_CELL_TIMEOUT:g}",
+        help=f"seconds per cell (default: {DEFAULT_CELL_TIMEOUT:g})",
     )
     run.set_defaults(handler=run_command)
 

@@ -35,8 +35,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="collect *.ipynb files; each passes when a fresh run gives the outputs stored in it "
         "(as `jupyter-seed check --against-stored`)",
     )
-    group.addoption("--jupyter-seed-rtol", default=None, metavar="R", help="with --jupyter-seed-against-stored")
-    group.addoption("--jupyter-seed-atol", default=None, metavar="A", help="with --jupyter-seed-against-stored")
+    for name, default in (("rtol", "1e-05"), ("atol", "1e-08")):
+        group.addoption(
+            f"--jupyter-seed-{name}", default=None, metavar="X", help=f"with --jupyter-seed-against-stored ({default})"
+        )
     group.addoption("--jupyter-seed-seed", default=None, metavar="N", help=f"seed (default: {DEFAULT_SEED})")
     group.addoption(
         "--jupyter-seed-runs", default=None, metavar="K", help=f"runs to compare (default: {DEFAULT_RUNS})"
@@ -64,7 +66,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _enabled(config: pytest.Config) -> bool:
-    return bool(config.getoption("jupyter_seed_check", False) or config.getoption("jupyter_seed_against_stored", False))
+    option = config.getoption
+    return bool(option("jupyter_seed_check", False) or option("jupyter_seed_against_stored", False))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -121,7 +124,8 @@ class NotebookFile(pytest.File):
         if self.config.getoption("jupyter_seed_against_stored", False):
             from .pytest_stored import StoredItem
 
-            yield StoredItem.from_parent(self, name="gives-stored-outputs", options=self.config.stash[_STORED_OPTIONS])
+            options = self.config.stash[_STORED_OPTIONS]
+            yield StoredItem.from_parent(self, name="gives-stored-outputs", options=options)
 
 
 class NotReproducible(JupyterSeedError):

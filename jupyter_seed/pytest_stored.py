@@ -1,4 +1,4 @@
-"""pytest's ``--jupyter-seed-against-stored``: one test per notebook, passing when it gives its stored outputs.
+"""pytest's ``--jupyter-seed-against-stored``: one test per notebook, passing when it gives its outputs.
 
 Loaded by :mod:`.pytest_plugin` only when the option is given. The test runs
 ``jupyter-seed check --against-stored`` on the notebook; its failure text is the

@@ -42,7 +42,9 @@ def collect(state: Mapping[str, Any]) -> dict[str, Any]:
     frameworks = {
         source["name"]: source["version"]
         for source in state.get("sources", [])
-        if source.get("loaded") and isinstance(source.get("version"), str) and source["name"] not in PART_OF_PYTHON
+        if source.get("loaded")
+        and isinstance(source.get("version"), str)
+        and source["name"] not in PART_OF_PYTHON
     }
     frameworks.update(imported_versions())
     return {
@@ -240,7 +242,8 @@ def provenance_changes(recorded: Mapping[str, Any], current: Mapping[str, Any]) 
         now = now_frameworks.get(name, installed.get(name))
         if str(recorded_frameworks[name]) != str(now):
             changes.append(f"{name} {recorded_frameworks[name]} → {now if now else 'not installed'}")
-    recorded_precision, now_precision = _mapping(recorded.get("precision")), _mapping(current.get("precision"))
+    recorded_precision = _mapping(recorded.get("precision"))
+    now_precision = _mapping(current.get("precision"))
     for key in sorted(set(recorded_precision) & set(now_precision)):
         if recorded_precision[key] != now_precision[key]:
             changes.append(f"{key} {_shown(recorded_precision[key])} → {_shown(now_precision[key])}")

@@ -19,11 +19,14 @@ def to_text(report: NotebookReportShape) -> str:
         lines.append(f"  cell {cell.index:>3} {mark} {cell.first_line}")
         if cell.difference is not None:
             lines.append(f"               run {cell.run} vs run 1: {cell.difference}")
+            if cell.divergence is not None:
+                lines.append(f"               {cell.divergence}")
             lines += [f"               cause {rank}: {cause}" for rank, cause in enumerate(cell.causes, 1)]
             if report.doctor_seconds is not None and not cell.causes:
                 lines.append("               cause: none found by the doctor's experiments")
     if report.doctor_seconds is not None:
         lines.append(f"Doctor: diagnostic runs took {report.doctor_seconds:.1f} s.")
+        lines += [f"  {entry}" for entry in getattr(report, "doctor_experiments", [])]
     if report.confidence is not None:
         lines.append(f"Rests on: {report.confidence}.")
     lines.append(f"Result: {report.summary()}.")
@@ -45,6 +48,8 @@ def to_markdown(report: NotebookReportShape) -> str:
         status = "✅ reproduces" if cell.reproducible else "❌ differs"
         status = "⏭️ skipped" if cell.skipped else status
         detail = "" if cell.difference is None else f"run {cell.run} vs run 1: {cell.difference}"
+        if cell.divergence is not None:
+            detail += f"<br>{cell.divergence}"
         if cell.causes:
             detail += "<br>" + "<br>".join(f"cause {n}: {cause}" for n, cause in enumerate(cell.causes, 1))
         lines.append(f"| {cell.index} | {status} | `{escape(cell.first_line)}` | {escape(detail)} |")
@@ -62,6 +67,7 @@ def to_json(report: NotebookReportShape) -> str:
             "runs": report.runs,
             "seconds": round(report.seconds, 3),
             "doctor_seconds": None if report.doctor_seconds is None else round(report.doctor_seconds, 3),
+            "doctor_experiments": list(getattr(report, "doctor_experiments", [])),
             "ok": report.ok,
             "exit_code": report.exit_code,
             "confidence": None if report.confidence is None else report.confidence.as_dict(),
@@ -74,6 +80,7 @@ def to_json(report: NotebookReportShape) -> str:
                     "source": cell.source,
                     "causes": [cause.as_dict() for cause in cell.causes],
                     "likely_causes": [str(cause) for cause in cell.causes],
+                    "divergence": None if cell.divergence is None else cell.divergence.to_json(),
                     "difference": None
                     if cell.difference is None
                     else {

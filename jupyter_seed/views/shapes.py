@@ -205,6 +205,12 @@ class CauseShape(Protocol):
     def as_dict(self) -> dict[str, Any]: ...
 
 
+class DivergenceShape(Protocol):
+    """Where two traced runs part (``checks.localize.compare.Divergence``); printed whole with ``str()``."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
 class CellReportShape(Protocol):
     """One code cell's verdict (``checks.notebook.CellReport``)."""
 
@@ -226,6 +232,8 @@ class CellReportShape(Protocol):
     def skipped(self) -> bool: ...
     @property
     def reproducible(self) -> bool: ...
+    @property
+    def divergence(self) -> DivergenceShape | None: ...
 
 
 class ConfidenceShape(Protocol):

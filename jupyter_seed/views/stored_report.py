@@ -26,7 +26,8 @@ def _label(kind: str) -> str:
 
 def _header(report: StoredReport) -> str:
     runs = f"{report.fresh_runs} fresh run" + ("s" if report.fresh_runs != 1 else "")
-    return f"{report.path}: against its stored outputs; {report.configuration.text}; {runs}, {report.seconds:.1f} s"
+    configuration = report.configuration.text
+    return f"{report.path}: against its stored outputs; {configuration}; {runs}, {report.seconds:.1f} s"
 
 
 def _provenance_line(report: StoredReport) -> str:
@@ -38,7 +39,9 @@ def _provenance_line(report: StoredReport) -> str:
 
 
 def _no_provenance() -> str:
-    return "metadata.jupyter_seed.provenance is missing: `jupyter-seed run` or a save from JupyterLab writes it"
+    return (
+        "metadata.jupyter_seed.provenance is missing: `jupyter-seed run` or a save from JupyterLab writes it"
+    )
 
 
 def _tolerance(report: StoredReport) -> str:
@@ -79,7 +82,9 @@ def to_markdown(report: StoredReport) -> str:
     for cell in report.cells:
         detail = "<br>".join(escape(line) for line in cell.details)
         mark = _MARKS.get(cell.kind, "")
-        lines.append(f"| {cell.index} | {mark} {_label(cell.kind)} | `{escape(cell.first_line)}` | {detail} |")
+        lines.append(
+            f"| {cell.index} | {mark} {_label(cell.kind)} | `{escape(cell.first_line)}` | {detail} |"
+        )
     lines += ["", escape(_provenance_line(report))]
     if report.confidence is not None:
         lines += ["", f"Rests on: {escape(str(report.confidence))}."]

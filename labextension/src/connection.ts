@@ -36,6 +36,7 @@ import {
   reduce,
   requestsToResend
 } from './reducer';
+import { refreshAfterExecution } from './saving';
 import {
   FRESH_START,
   IStartupInputs,
@@ -249,6 +250,7 @@ export class SeedConnection implements IDisposable {
         this._runningCells.add(parent);
       } else if (msg.content.execution_state === 'idle') {
         this._runningCells.delete(parent);
+        this._refreshAfterExecution();
       }
       this._updateAnswerClock();
     }
@@ -264,6 +266,22 @@ export class SeedConnection implements IDisposable {
       if (this._state.phase === 'not_loaded' || this._state.phase === 'connecting') {
         this._openComm();
       }
+    }
+  }
+
+  /**
+   * Re-read the state once an execution is done: an import or a precision switch changes
+   * the provenance the notebook saves (saving.ts) without any configuration change.
+   * Sent on the comm without an id: nothing waits for it, so no answer clock and no
+   * toolbar message are touched; the kernel's `state` answer goes through the reducer.
+   */
+  private _refreshAfterExecution(): void {
+    if (
+      this._comm &&
+      !this._comm.isDisposed &&
+      refreshAfterExecution(this._state.phase, this._state.awaiting.length)
+    ) {
+      this._sendOnComm({ type: 'get_state' });
     }
   }
 

@@ -12,6 +12,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { SeedConnection } from './connection';
 import { ISeedMetadata, METADATA_KEY, parseMetadata, sameMetadata } from './metadata';
 import { PER_CELL_MODES, PerCellMode } from './protocol';
+import { metadataAtSave } from './saving';
 import { SeedToolbarItem } from './widget';
 
 const PLUGIN_ID = 'jupyter-seed:plugin';
@@ -76,6 +77,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
           if (model && !sameMetadata(parseMetadata(model.getMetadata(METADATA_KEY)), metadata)) {
             model.setMetadata(METADATA_KEY, { ...metadata });
           }
+        }
+      });
+      // Before JupyterLab serialises the model ('started' is emitted synchronously first),
+      // write the provenance of the kernel that made the outputs being saved.
+      panel.context.saveState.connect((_, saveState) => {
+        const model = panel.model;
+        if (saveState !== 'started' || !model) {
+          return;
+        }
+        const record = metadataAtSave(connection.state, model.getMetadata(METADATA_KEY));
+        if (record) {
+          model.setMetadata(METADATA_KEY, record);
         }
       });
       return new SeedToolbarItem({

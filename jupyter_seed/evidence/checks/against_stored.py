@@ -18,6 +18,7 @@ or ``skipped`` (tagged ``jupyter-seed-skip``).
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from ..outputs.tolerance import DEFAULT_ATOL, DEFAULT_RTOL, Drift, outputs_drift
 from ..outputs.values import Difference
 from .confidence import Confidence, against_stored
 from .doctor import Cause
+from .notebook import SKIP_TAGS
 from .runner import NotebookCheckError, code_cells, execute_runs, for_each_run, load_notebook
 from .stored_runs import (
     RunConfiguration,
@@ -46,7 +48,11 @@ CLASSES = ("matches", "float-drift", "nondeterministic", "environment", "changed
 NOT_COMPARED = ("no-stored-output", "skipped")
 GIVES_STORED = frozenset({"matches", "float-drift", *NOT_COMPARED})
 NO_PROVENANCE = "no provenance stored: an environment change cannot be told apart"
-SKIP_TAGS = frozenset({"jupyter-seed-skip", "nbval-ignore-output"})
+ALREADY_LOADED = (
+    r"The jupyter_seed extension is already loaded\. To reload it, use:\n[ \t]*%reload_ext jupyter_seed\n?"
+)
+"""What IPython prints at a notebook's own ``%load_ext jupyter_seed`` after the check's setup cell
+loaded it: an artefact of the check, absent from outputs stored where the notebook loaded it first."""
 
 __all__ = ["CLASSES", "StoredCellReport", "StoredReport", "check_against_stored"]
 
@@ -144,7 +150,9 @@ class StoredReport:
         return render(self, format)
 
 
-def _configuration(seed: int | None, mode: str | None, per_cell: str | None, notebook: Any) -> RunConfiguration:
+def _configuration(
+    seed: int | None, mode: str | None, per_cell: str | None, notebook: Any
+) -> RunConfiguration:
     """The options' configuration when any was given, else the notebook's, else the notebook as it is."""
     if seed is None and mode is None and per_cell is None:
         recorded = recorded_configuration(notebook)
@@ -189,19 +197,21 @@ def check_against_stored(
     rules = volatile_rules(ignore)
     notebook = load_notebook(path)
     configuration = _configuration(seed, mode, per_cell, notebook)
+    if configuration.seed is not None:
+        rules.append((re.compile(ALREADY_LOADED), ""))
     started = time.perf_counter()
     cells: list[StoredCellReport] = []
     stored: dict[int, list[Any]] = {}
     for index, cell in code_cells(notebook):
-        report = StoredCellReport(index, cell.get("id"), cell.source)
+        cell_report = StoredCellReport(index, cell.get("id"), cell.source)
         outputs = _stored_outputs(cell)
         if SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
-            report.kind = "skipped"
+            cell_report.kind = "skipped"
         elif outputs is None:
-            report.kind = "no-stored-output"
+            cell_report.kind = "no-stored-output"
         else:
             stored[index] = outputs
-        cells.append(report)
+        cells.append(cell_report)
     by_index = {cell.index: cell for cell in cells}
     run_args: dict[str, Any] = {
         "seed": configuration.seed,
@@ -218,18 +228,28 @@ def check_against_stored(
         if not first:
             first.append(executed)
             for index, outputs in stored.items():
-                _against_stored(by_index[index], executed_cell(executed, notebook, index).outputs, outputs, rules,
-                                rtol, atol)
+                _against_stored(
+                    by_index[index],
+                    executed_cell(executed, notebook, index).outputs,
+                    outputs,
+                    rules,
+                    rtol,
+                    atol,
+                )
             return
         for index in stored:
             cell = by_index[index]
             if cell.run_difference is None:
                 found = outputs_difference(
                     executed_cell(first[0], notebook, index).outputs,
-                    executed_cell(executed, notebook, index).outputs, "", rules,
+                    executed_cell(executed, notebook, index).outputs,
+                    "",
+                    rules,
                 )
                 if found is not None:
-                    cell.run_difference = Difference(found.where.strip() or "outputs", found.first, found.second)
+                    cell.run_difference = Difference(
+                        found.where.strip() or "outputs", found.first, found.second
+                    )
                     cell.run = run
 
     fresh_runs = runs or 1
@@ -244,8 +264,16 @@ def check_against_stored(
     for cell in cells:
         _classify(cell, recorded is not None, changes, fresh_runs)
     report = StoredReport(
-        str(path), configuration, fresh_runs, time.perf_counter() - started, rtol, atol, cells,
-        provenance=recorded, current=current, changes=changes,
+        str(path),
+        configuration,
+        fresh_runs,
+        time.perf_counter() - started,
+        rtol,
+        atol,
+        cells,
+        provenance=recorded,
+        current=current,
+        changes=changes,
     )
     nondeterministic = [cell for cell in cells if cell.kind == "nondeterministic"]
     if doctor and nondeterministic:
@@ -282,7 +310,10 @@ def _classify(cell: StoredCellReport, recorded: bool, changes: list[str], fresh_
         cell.kind, cell.changes = "environment", list(changes)
         cell.note = f"reproduces here ({agree}); the recorded environment differs: " + "; ".join(changes)
     elif recorded:
-        cell.kind, cell.note = "changed", f"reproduces here ({agree}) in the environment the notebook recorded"
+        cell.kind, cell.note = (
+            "changed",
+            f"reproduces here ({agree}) in the environment the notebook recorded",
+        )
     else:
         cell.kind, cell.note = "changed", f"reproduces here ({agree}); {NO_PROVENANCE}"
 
@@ -302,8 +333,9 @@ def _diagnose(
 
     checked = {cell.index: (1, (cell.run or 2) - 1) for cell in cells}
     try:
-        diagnosis = diagnose(notebook, [c.index for c in cells], run, still_differs, report.configuration.seed,
-                             checked)
+        diagnosis = diagnose(
+            notebook, [c.index for c in cells], run, still_differs, report.configuration.seed, checked
+        )
     except NotebookCheckError:
         return  # a diagnostic run failed: report the class without causes rather than guess
     report.doctor_seconds = diagnosis.seconds

@@ -1,81 +1,56 @@
-"""The doctor: find why a notebook cell differs between runs, by experiment, on repeated pairs.
+"""The doctor: find why a notebook cell differs between runs, by experiment, at a small cost.
 
-Runs only when the check found a difference. Every run is a pair of fresh kernels.
+Runs only when the check found a difference. Every run is a fresh kernel, and a round
+runs its kernels side by side (as many at a time as the check did) on the notebook's
+prefix up to the last cell still to explain (:mod:`.doctor_runs`).
 
-0. ``baseline``: :data:`BASELINE_PAIRS` pairs as the check ran them, with probes that
-   record (and change nothing): does the difference repeat, and what does each cell
-   call? A clock value printed verbatim is located there.
-1. ``seed`` (mode asis only), ``entropy`` (probes replace every unseeded generator,
-   entropy and clock call by a deterministic stand-in), ``hash seed``
-   (``PYTHONHASHSEED=0``), ``one thread`` (one math thread per kernel),
-   ``deterministic ops`` (``%seed --deterministic warn``; the ops that warned are listed).
+1. ``entropy`` (``seed`` first under ``--mode asis``): two pairs of kernels whose probes
+   replace every unseeded generator, entropy and clock call of the user's code by a
+   stand-in, each pair with its own stand-ins (a dose). The probes also record what
+   each cell calls: clocks, pools, ``np.empty``, frameworks.
+2. Then, for the cells still unexplained, the experiments their observations call for,
+   side by side: ``hash seed`` (``PYTHONHASHSEED`` 1, 2, 3), ``workers' entropy`` (the
+   user's pools run their tasks in the kernel, entropy replaced: a child's entropy is then
+   in reach), ``one worker``, ``one thread`` (only when the check's kernels had more than
+   one math thread), ``deterministic ops`` (only when torch or TensorFlow was imported).
+3. Experiments without doses confirm on repeated pairs only, with baseline pairs beside them.
 
-An experiment confirms a cause only when the cell differed in every baseline pair
-and agrees in each of :data:`PAIRS` pairs with the change, or when the probes located
-the responsible call in the cell and the change made it agree in every pair. One pair
-that happens to agree confirms nothing: a cell that differs in some pairs only is
-reported as "intermittent: differed in X of Y pairs; cause not found". Each cause
-says how many pairs it rests on.
+A change is confirmed only on the evidence :mod:`.doctor_plan` accepts: one lucky pair
+never confirms, and the probability that any experiment is confirmed for a cell though
+it does nothing stays at most 1 %. A value printed verbatim from a clock is located,
+hence confirmed, by observation. What is not confirmed is reported as observed
+(``uninitialised memory``, ``completion order``, ``timing``) or as ``intermittent`` /
+``cause not found``, with the pairs it rests on. The doctor stops when every cell has a
+confirmed cause or its budget (default 1.5x the check's time) would be overrun; the
+first round always runs, and what was not tried is listed.
 """
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .doctor_causes import (
-    CLOCK_KINDS,
-    HASH_FIX,
-    OPS_FIX,
-    SEED_FIX,
-    THREAD_FIX,
-    Cause,
-    clock_value_shown,
-    fix_for,
-    intermittent,
-    not_found,
-    pairs_text,
-    where,
+from .doctor_causes import Cause, decisive_cause, fix_for, summary_causes
+from .doctor_plan import (
+    DoctorBudget,
+    decisive_bound,
+    follow_up,
+    pairs_needed,
+    repeated_bound,
+    share,
 )
-from .probes import LOG_DIRECTORY_VARIABLE, read_log, setup_code
+from .doctor_runs import CallbackRuns, DoctorRuns, Variant
+from .probes import FRAMEWORK_KIND, LOG_DIRECTORY_VARIABLE, read_log, setup_code
 from .runner import THREAD_VARIABLES, NotebookCheckError, code_cells
 
 __all__ = ["Cause", "Diagnosis", "diagnose", "fix_for"]
 
-PAIRS = 4
-"""Pairs that must all agree under a change before it confirms a cause."""
-BASELINE_PAIRS = 3
-"""The doctor's own pairs without a change: the difference must show in every one to be confirmed."""
-
-
-@dataclass
-class Experiment:
-    name: str
-    env: dict[str, str]
-    setup: str
-    deterministic: bool = False
-
-
-def _experiments(probes_env: dict[str, str], seeded: bool) -> list[Experiment]:
-    # Under --mode asis the first question is whether a seed alone is enough.
-    first = [] if seeded else [Experiment("seed", {}, "%load_ext jupyter_seed\n%seed 0 --quiet")]
-    return first + [
-        Experiment("entropy", probes_env, setup_code(replace=True)),
-        Experiment("hash seed", {"PYTHONHASHSEED": "0"}, ""),
-        Experiment("one thread", dict.fromkeys((*THREAD_VARIABLES, "TF_NUM_INTEROP_THREADS"), "1"), ""),
-        Experiment("deterministic ops", probes_env, setup_code(replace=False), deterministic=True),
-    ]
-
-
-RunNotebook = Callable[..., list[Any]]
-"""``execute_runs`` with the check's notebook and mode bound; takes ``env``, ``setup_extra`` and ``runs``."""
-
-CompareCell = Callable[[list[Any], int], bool]
-"""Whether the cell at a notebook index differs between the first two executed copies given."""
+DOSED = ("seed", "entropy", "hash seed", "workers' entropy")
+"""Experiments with doses: each pair gets its own seed, so a real cause gives each pair its own output."""
 
 
 @dataclass
@@ -83,278 +58,324 @@ class Diagnosis:
     causes: dict[int, list[Cause]]
     """Per differing cell (1-based notebook index): causes, confirmed first."""
     experiments: list[str]
-    """What ran, with how many pairs each (or why it could not run)."""
+    """What ran, with how many pairs each and how long (or why it could not run)."""
     seconds: float
+    untried: list[str] = field(default_factory=list)
+    """Experiments the budget left out."""
 
 
 @dataclass
-class _Tally:
-    differed: int = 0
-    pairs: int = 0
+class _Cell:
+    index: int
+    baseline: list[Any]
+    """Runs without a change whose outputs the experiments are compared with."""
+    distinct: bool
+    differed: int
+    pairs: int
+    plan: list[str] = field(default_factory=list)
+    causes: list[Cause] = field(default_factory=list)
+    unaffected: int = 0
+    """Pairs under a change whose output did not follow its dose: baseline pairs in effect."""
+    agreed: dict[str, int] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)
+    want: dict[str, int] = field(default_factory=dict)
+    """Pairs an experiment still needs for this cell."""
+    want_baseline: int = 0
+    """Baseline pairs the repeated evidence still needs."""
 
-    def add(self, differs: bool) -> None:
-        self.differed += differs
-        self.pairs += 1
 
-    @property
-    def always(self) -> bool:
-        return self.pairs > 0 and self.differed == self.pairs
+class _Doctor:
+    def __init__(self, runs: DoctorRuns, notebook: Any, seed: int | None, logs: Path, budget: float) -> None:
+        self.runs, self.notebook, self.seed, self.logs, self.budget = runs, notebook, seed, logs, budget
+        self.started = time.perf_counter()
+        self.ids = {cell.get("id"): index for index, cell in code_cells(notebook)}
+        self.events: dict[str, list[dict[str, Any]]] = {}
+        self.done: list[str] = []
+        self.untried: list[str] = []
+        self.wave_seconds: float | None = None
+        self.doses: dict[str, int] = {}
+
+    # ------------------------------------------------------------ kernels
+    def variant(self, experiment: str, dose: int) -> Variant:
+        folder = self.logs / experiment.replace(" ", "-").replace("'", "")
+        folder.mkdir(exist_ok=True)
+        env = {LOG_DIRECTORY_VARIABLE: str(folder)}
+        record = setup_code(replace=False)
+        if experiment == "seed":
+            return Variant(experiment, dose, env, f"%load_ext jupyter_seed\n%seed {dose} --quiet\n{record}")
+        if experiment in ("entropy", "workers' entropy"):
+            return Variant(experiment, dose, env, setup_code(True, dose, experiment != "entropy"))
+        if experiment == "hash seed":
+            return Variant(experiment, dose, {**env, "PYTHONHASHSEED": str(dose)}, record)
+        if experiment == "one worker":
+            return Variant(experiment, dose, env, setup_code(False, 0, True))
+        if experiment == "one thread":
+            threads = dict.fromkeys((*THREAD_VARIABLES, "TF_NUM_INTEROP_THREADS"), "1")
+            return Variant(experiment, dose, {**env, **threads}, record)
+        if experiment == "deterministic ops":
+            load = "%load_ext jupyter_seed\n" if self.seed is None else ""
+            seed = "" if self.seed is None else self.seed
+            return Variant(
+                experiment, dose, env, f"{load}%seed {seed} --deterministic warn --quiet\n{record}"
+            )
+        return Variant("baseline", dose, env, record)
+
+    def over_budget(self, kernels: int) -> bool:
+        estimate = math.ceil(kernels / self.runs.concurrency) * (self.wave_seconds or 0.0)
+        return time.perf_counter() - self.started + estimate > self.budget
+
+    def round(
+        self, requests: dict[str, int], last_cell: int, first: bool = False
+    ) -> dict[str, list[list[Any]]]:
+        """Run ``requests`` (experiment → pairs) side by side; pairs per experiment, in dose order."""
+        while not first and requests and self.over_budget(2 * sum(requests.values())):
+            name = list(requests)[-1]  # the plan's last experiments give way first
+            pairs = requests.pop(name)
+            self.untried.append(f"{name} ({pairs} pair{'s' if pairs != 1 else ''})")
+        if not requests:
+            return {}
+        variants: list[Variant] = []
+        for name, pairs in requests.items():
+            for _ in range(pairs):
+                dose = self.doses[name] = self.doses.get(name, 0) + 1
+                variants += [self.variant(name, dose)] * 2
+        started = time.perf_counter()
+        try:
+            copies = self.runs.run(variants, last_cell)
+        except NotebookCheckError as error:  # e.g. an op that refuses to run deterministically
+            self.done.append(f"{', '.join(requests)}: could not run: {error}")
+            return {}
+        seconds = time.perf_counter() - started
+        if first:
+            self.wave_seconds = seconds / math.ceil(len(variants) / self.runs.concurrency)
+        side = f", side by side with {len(requests) - 1} more" if len(requests) > 1 else ""
+        for name, pairs in requests.items():
+            doses = " at different doses" if name in DOSED and pairs > 1 else ""
+            self.done.append(
+                f"{name} ({pairs} pair{'s' if pairs != 1 else ''}{doses}, {seconds:.1f} s{side})"
+            )
+        found: dict[str, list[list[Any]]] = {}
+        for variant, copy_ in zip(variants, copies, strict=True):
+            pairs_of = found.setdefault(variant.experiment, [])
+            if not pairs_of or len(pairs_of[-1]) == 2:
+                pairs_of.append([])
+            pairs_of[-1].append(copy_)
+        for name in requests:
+            folder = self.logs / name.replace(" ", "-").replace("'", "")
+            for path in sorted(folder.glob("*.jsonl")):
+                for event in read_log(str(path)):
+                    event["index"] = self.ids.get(event.get("cell"))
+                    self.events.setdefault(name, []).append(event)
+                path.unlink()
+        return found
+
+    # ---------------------------------------------------------- judging
+    def judge(self, cell: _Cell, name: str, pairs: list[list[Any]]) -> None:
+        differs = self.runs.differs
+        index = cell.index
+        if any(differs(a, b, index) for a, b in pairs):
+            cell.failed.add(name)
+            cell.want.pop(name, None)
+            return
+        position = cell.plan.index(name) if name in cell.plan else 0
+        allowed = share(position, len(cell.plan))
+        if name not in DOSED:
+            if name == "baseline":
+                return
+            cell.agreed[name] = cell.agreed.get(name, 0) + len(pairs)
+            agreed = cell.agreed[name]
+            if cell.differed == cell.pairs and repeated_bound(cell.differed, agreed) <= allowed:
+                cell.causes += decisive_cause(name, index, self.events, f"{_repeated(cell, agreed)}")
+                cell.want.clear()
+            else:
+                more = follow_up(cell.differed, agreed, allowed) if cell.differed == cell.pairs else None
+                if more is None:  # an intermittent cell, or too many pairs: observed only
+                    cell.want.pop(name, None)
+                    cell.failed.add(name)
+                else:
+                    cell.want_baseline = max(cell.want_baseline, more[0])
+                    cell.want[name] = more[1]
+            return
+        outputs = [a for a, _ in pairs]
+        distinct = all(differs(x, y, index) for k, x in enumerate(outputs) for y in outputs[k + 1 :])
+        unseen = all(differs(x, base, index) for x in outputs for base in cell.baseline)
+        if not distinct:  # the output did not follow the doses: the change does not decide this cell
+            cell.unaffected += len(pairs)
+            cell.failed.add(name)
+            cell.want.pop(name, None)
+            return
+        runs = len(cell.baseline)
+        if cell.distinct and unseen and decisive_bound(runs, len(pairs)) <= allowed:
+            bound = decisive_bound(runs, len(pairs))
+            evidence = (
+                f"the cell differed in {runs} of {runs} runs without it and agreed in {len(pairs)} of "
+                f"{len(pairs)} pairs with it, each dose with its own output (chance of this without a "
+                f"cause: {bound:.2%})"
+            )
+            cell.causes += decisive_cause(name, index, self.events, evidence)
+            cell.want.clear()
+        elif cell.distinct and unseen:
+            cell.want[name] = pairs_needed(runs, allowed) - len(pairs)
+        else:
+            cell.failed.add(name)
 
 
-@dataclass
-class _Session:
-    notebook: Any
-    run: RunNotebook
-    still_differs: CompareCell
-    log_directory: Path
-    ids: dict[Any, int] = field(default_factory=dict)
-
-    def pairs(self, count: int, env: dict[str, str], setup: str) -> list[list[Any]]:
-        executed = self.run(env=env, setup_extra=setup, runs=2 * count)
-        return [executed[k : k + 2] for k in range(0, 2 * count, 2)]
-
-    def events(self) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        for path in sorted(self.log_directory.glob("*.jsonl")):
-            for event in read_log(str(path)):
-                event["index"] = self.ids.get(event.get("cell"))
-                events.append(event)
-            path.unlink()
-        return events
-
-    def cell_text(self, executed: Any, index: int) -> str:
-        position = index - 1 + len(executed.cells) - len(self.notebook.cells)
-        return _output_text(executed.cells[position].get("outputs", []))
+def _repeated(cell: _Cell, agreed: int) -> str:
+    bound = repeated_bound(cell.differed, agreed)
+    return (
+        f"it differed in {cell.differed} of {cell.pairs} pairs without it and agreed in {agreed} of "
+        f"{agreed} with it (chance of this without a cause: {bound:.2%})"
+    )
 
 
 def diagnose(
     notebook: Any,
     differing: list[int],
-    run: RunNotebook,
-    still_differs: CompareCell,
-    seed: int | None,
+    run: Any = None,
+    still_differs: Any = None,
+    seed: int | None = None,
     checked: dict[int, tuple[int, int]] | None = None,
+    *,
+    runs: DoctorRuns | None = None,
+    baseline: list[Any] | None = None,
+    budget: DoctorBudget | None = None,
+    check_seconds: float = 0.0,
+    threads_per_kernel: int | None = 1,
 ) -> Diagnosis:
     """Run the experiments for the cells at ``differing`` (1-based indices) until all are explained.
 
-    ``checked``: per cell, ``(pairs that differed, pairs compared)`` in the check itself
-    (default: one pair, which differed); they count towards the pairs reported.
+    ``runs`` (or the older ``run`` and ``still_differs`` callables) executes kernels;
+    ``baseline``: the check's first two executed copies (else two recording runs are added);
+    ``checked``: per cell, ``(pairs that differed, pairs compared)`` in the check itself;
+    ``threads_per_kernel``: the check's math threads per kernel (1: ``one thread`` changes nothing).
     """
-    started = time.perf_counter()
-    causes: dict[int, list[Cause]] = {index: [] for index in differing}
-    done: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="jupyter-seed-doctor-") as log_directory:
-        session = _Session(notebook, run, still_differs, Path(log_directory))
-        session.ids = {cell.get("id"): index for index, cell in code_cells(notebook)}
-        probes_env = {LOG_DIRECTORY_VARIABLE: log_directory}
-        baseline = {index: _Tally(*(checked or {}).get(index, (1, 1))) for index in differing}
-        observed_pairs = session.pairs(BASELINE_PAIRS, probes_env, setup_code(replace=False))
-        for pair in observed_pairs:
-            for index in differing:
-                baseline[index].add(still_differs(pair, index))
-        done.append(f"baseline ({BASELINE_PAIRS} pairs)")
-        observed = session.events()
-        copies = [copy for pair in observed_pairs for copy in pair]
-        for index in differing:
-            causes[index] += _clocks_shown(session, index, observed, copies)
-        del observed_pairs, copies
-        unexplained = [index for index in differing if not causes[index]]
-        for experiment in _experiments(probes_env, seeded=seed is not None):
-            candidates = [
-                index
-                for index in unexplained
-                if baseline[index].always or (experiment.name == "entropy" and _own_calls(observed, index))
-            ]
-            if not candidates:
-                continue
-            fixed, tried = _try(session, experiment, candidates, seed)
-            done.append(f"{experiment.name} ({tried})")
-            events = session.events()
-            if experiment.name != "entropy":
-                observed += [e for e in events if "op" in e]
-            for index, pairs in fixed.items():
-                causes[index] += _confirmed(experiment.name, index, events, pairs, baseline[index])
-            unexplained = [index for index in unexplained if index not in fixed]
-    for index in differing:
-        tally = baseline[index]
-        seen = {cause.kind for cause in causes[index]}
-        extra = [cause for cause in _observed(index, observed, tally) if cause.kind not in seen]
-        if not causes[index]:
-            clocks = sorted(
-                {e["kind"] for e in observed if e.get("index") == index and e["kind"] in CLOCK_KINDS}
-            )
-            summary = (
-                not_found(tally.differed, tally.pairs, done[1:], clocks)
-                if tally.always
-                else intermittent(tally.differed, tally.pairs)
-            )
-            causes[index] = [summary]
-        causes[index] += extra
-    return Diagnosis(causes, done, time.perf_counter() - started)
-
-
-def _try(
-    session: _Session, experiment: Experiment, candidates: list[int], seed: int | None
-) -> tuple[dict[int, int], str]:
-    """The candidates that agree in every one of :data:`PAIRS` pairs under the experiment's change."""
-    setup = experiment.setup
-    if experiment.deterministic:
-        load = "%load_ext jupyter_seed\n" if seed is None else ""  # --mode asis loads nothing
-        setup = f"{load}%seed {'' if seed is None else seed} --deterministic warn --quiet\n{setup}"
-    agreeing = list(candidates)
-    ran = 0
-    try:
-        # One pair first: a change that fixes nothing costs one pair; the rest only for what it might fix.
-        for count in (1, PAIRS - 1):
-            for pair in session.pairs(count, experiment.env, setup):
-                ran += 1
-                agreeing = [index for index in agreeing if not session.still_differs(pair, index)]
-            if not agreeing:
+    runner: DoctorRuns = runs if runs is not None else CallbackRuns(notebook, run, still_differs)
+    limit = (budget or DoctorBudget()).limit(check_seconds)
+    with tempfile.TemporaryDirectory(prefix="jupyter-seed-doctor-") as logs:
+        doctor = _Doctor(runner, notebook, seed, Path(logs), limit)
+        first = "seed" if seed is None else "entropy"
+        requests = {first: 2} if baseline is not None else {first: 2, "baseline": 1}
+        found = doctor.round(requests, max(differing), first=True)
+        base = baseline if baseline is not None else found.pop("baseline", [[]])[0]
+        cells = [_cell(runner, index, base, (checked or {}).get(index, (1, 1))) for index in differing]
+        for cell in cells:
+            cell.plan = _plan(cell.index, seed, doctor.events, threads_per_kernel)
+            cell.causes += _clocks_shown(runner, cell.index, doctor.events, found.get(first, []))
+            if not cell.causes:
+                doctor.judge(cell, first, found.get(first, []))
+        _tensorflow_hook(doctor, cells)
+        for _ in range(4):  # rounds: next experiments, then more pairs for those that need them
+            open_cells = [cell for cell in cells if not _confirmed(cell)]
+            requests = _requests(open_cells)
+            if not requests:
                 break
-    except NotebookCheckError as error:  # e.g. an op that refuses to run deterministically
-        return {}, f"could not run: {error}"
-    tried = f"{ran} pair{'s' if ran != 1 else ''}"
-    return ({index: ran for index in agreeing} if ran >= PAIRS else {}), tried
+            last = max(cell.index for cell in open_cells)
+            found = doctor.round(requests, last)
+            for name, pairs in found.items():
+                for cell in open_cells:
+                    if name == "baseline":
+                        cell.pairs += len(pairs)
+                        cell.differed += sum(runner.differs(a, b, cell.index) for a, b in pairs)
+                    elif name in cell.plan and name not in cell.failed and not _confirmed(cell):
+                        doctor.judge(cell, name, pairs)
+            if not found:
+                break
+        causes = {cell.index: _final(cell, doctor) for cell in cells}
+        untried = doctor.untried
+        if untried:
+            doctor.done.append(f"not tried (budget {limit:.1f} s): {', '.join(dict.fromkeys(untried))}")
+        return Diagnosis(causes, doctor.done, time.perf_counter() - doctor.started, untried)
 
 
-def _own_calls(events: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
-    """Entropy and generator calls the cell made itself (directly or through the user's modules)."""
-    return [e for e in events if e.get("index") == index and "op" not in e and e["kind"] not in CLOCK_KINDS]
+def _tensorflow_hook(doctor: _Doctor, cells: list[_Cell]) -> None:
+    """TensorFlow's own diagnosis under op determinism (:mod:`.doctor_tensorflow`): one kernel, in the budget."""
+    from .doctor_tensorflow import imports_tensorflow, tensorflow_causes
+
+    open_cells = [cell for cell in cells if not _confirmed(cell)]
+    if not open_cells or not imports_tensorflow(doctor.notebook) or doctor.over_budget(1):
+        return
+    started = time.perf_counter()
+    found = tensorflow_causes(doctor.notebook, [cell.index for cell in open_cells], doctor.runs)
+    doctor.done.append(f"TensorFlow op determinism (1 run, {time.perf_counter() - started:.1f} s)")
+    for cell in open_cells:
+        cell.causes += found.get(cell.index, [])
 
 
-def _located(events: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
-    """Calls in the cell or before it, nearest cell first, once per place."""
-    found: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for event in sorted(
-        (e for e in events if e.get("index") is not None and e["index"] <= index and "op" not in e),
-        key=lambda e: (-e["index"], e.get("line") or 0),
-    ):
-        key = (
-            event["kind"],
-            event["index"],
-            event.get("line"),
-            event.get("module"),
-            event.get("module_line"),
-        )
-        found.setdefault(key, event)
-    return list(found.values())
+def _cell(runner: DoctorRuns, index: int, baseline: list[Any], checked: tuple[int, int]) -> _Cell:
+    distinct = len(baseline) >= 2 and all(
+        runner.differs(a, b, index) for k, a in enumerate(baseline) for b in baseline[k + 1 :]
+    )
+    return _Cell(index, baseline, distinct, checked[0], checked[1])
 
 
-def _confirmed(
-    experiment: str, index: int, events: list[dict[str, Any]], pairs: int, base: _Tally
-) -> list[Cause]:
-    shown = f"{pairs_text(base.differed, base.pairs)} without it and agreed in {pairs} of {pairs} with it"
-    if experiment == "entropy":
-        located = _located(events, index)
-        calls = [e for e in located if e["index"] == index] or located  # this cell's own calls first
-        if not calls:
-            return [
-                Cause(
-                    "unseeded entropy",
-                    f"with entropy and clocks made deterministic the cell {shown} (the call was not located)",
-                    fix_for(""),
-                    True,
-                )
-            ]
-        by_kind: dict[str, list[str]] = {}
-        for event in calls:
-            by_kind.setdefault(event["kind"], []).append(where(event, event["index"]))
-        return [
-            Cause(
-                kind,
-                f"called at {', '.join(places[:3])}; made deterministic, the cell {shown}",
-                fix_for(kind),
-                True,
+def _plan(
+    index: int, seed: int | None, events: dict[str, list[dict[str, Any]]], threads: int | None
+) -> list[str]:
+    """The experiments this cell's observations call for, likeliest first."""
+    seen = [e for found in events.values() for e in found if (e.get("index") or 0) <= index]
+    plan = ["seed", "entropy"] if seed is None else ["entropy"]
+    plan.append("hash seed")
+    if any(e["kind"] == "worker pool" for e in seen):
+        plan += ["workers' entropy", "one worker"]
+    if threads != 1:
+        plan.append("one thread")
+    if any(e["kind"] == FRAMEWORK_KIND for e in seen):
+        plan.append("deterministic ops")
+    return plan
+
+
+def _confirmed(cell: _Cell) -> bool:
+    return any(cause.confirmed for cause in cell.causes)
+
+
+def _requests(cells: list[_Cell]) -> dict[str, int]:
+    requests: dict[str, int] = {}
+    for cell in cells:
+        for name, pairs in cell.want.items():
+            if pairs > 0:
+                requests[name] = max(requests.get(name, 0), pairs)
+        if cell.want:
+            if cell.want_baseline:
+                requests["baseline"] = max(requests.get("baseline", 0), cell.want_baseline)
+                cell.want_baseline = 0
+            continue
+        tried = set(cell.agreed) | cell.failed
+        for name in cell.plan:
+            if name in tried or name in ("seed", "entropy"):
+                continue
+            requests[name] = max(
+                requests.get(name, 0),
+                pairs_needed(len(cell.baseline), share(1, len(cell.plan))) if name in DOSED else 1,
             )
-            for kind, places in by_kind.items()
-        ]
-    if experiment == "seed":
-        return [Cause("no seed", f"with `%seed 0` at the start the cell {shown}", SEED_FIX, True)]
-    if experiment == "hash seed":
-        return [
-            Cause(
-                "hash randomisation",
-                f"with PYTHONHASHSEED=0 in both kernels the cell {shown}",
-                HASH_FIX,
-                True,
-            )
-        ]
-    if experiment == "one thread":
-        return [
-            Cause("math threads", f"with one intra-op thread per kernel the cell {shown}", THREAD_FIX, True)
-        ]
-    ops = sorted({e["op"] for e in events if "op" in e})
-    listed = f"; ops that warned: {' | '.join(ops[:3])}" if ops else ""
-    return [
-        Cause(
-            "nondeterministic framework ops",
-            f"with deterministic algorithms the cell {shown}{listed}",
-            OPS_FIX,
-            True,
-        )
-    ]
+    return {name: pairs for name, pairs in requests.items() if pairs > 0}
+
+
+def _final(cell: _Cell, doctor: _Doctor) -> list[Cause]:
+    return summary_causes(
+        cell.index,
+        cell.causes,
+        doctor.events,
+        differed=cell.differed,
+        pairs=cell.pairs + cell.unaffected,
+        always=cell.differed == cell.pairs and not cell.unaffected,
+        tried=[entry.split(" (")[0] for entry in doctor.done if not entry.startswith("not tried")],
+        agreed=cell.agreed,
+        reordered=_reordered(doctor.runs, cell),
+    )
+
+
+def _reordered(runner: DoctorRuns, cell: _Cell) -> bool:
+    from .doctor_runs import output_text, same_lines_reordered
+
+    texts = [output_text(runner.outputs(copy_, cell.index)) for copy_ in cell.baseline]
+    return any(same_lines_reordered(a, b) for k, a in enumerate(texts) for b in texts[k + 1 :])
 
 
 def _clocks_shown(
-    session: _Session, index: int, events: list[dict[str, Any]], copies: list[Any]
+    runner: DoctorRuns, index: int, events: dict[str, list[dict[str, Any]]], pairs: list[list[Any]]
 ) -> list[Cause]:
-    """Clock reads of this cell whose value appears verbatim in its output: located, so confirmed."""
-    texts = [session.cell_text(copy, index) for copy in copies]
-    causes: list[Cause] = []
-    for event in events:
-        if event.get("index") != index or event["kind"] not in CLOCK_KINDS:
-            continue
-        sites = [
-            e
-            for e in events
-            if e.get("index") == index
-            and e["kind"] == event["kind"]
-            and e.get("line") == event.get("line")
-            and e.get("module_line") == event.get("module_line")
-        ]
-        shown = sum(any(clock_value_shown(site, text) for site in sites) for text in texts)
-        if shown and all(cause.kind != event["kind"] for cause in causes):
-            causes.append(
-                Cause(
-                    event["kind"],
-                    f"called at {where(event, index)}; the value it returned is "
-                    f"printed in the output (in {shown} of {len(texts)} runs)",
-                    fix_for(event["kind"]),
-                    True,
-                )
-            )
-    return causes
+    from .doctor_causes import clocks_shown
+    from .doctor_runs import output_text
 
-
-def _observed(index: int, events: list[dict[str, Any]], base: _Tally) -> list[Cause]:
-    note = f"not confirmed by experiment; the cell {pairs_text(base.differed, base.pairs)}"
-    causes: list[Cause] = [
-        Cause(event["kind"], f"called at {where(event, index)} ({note})", fix_for(event["kind"]), False)
-        for event in _located(events, index)
-        if event["index"] == index  # unconfirmed: only what this very cell called
-    ]
-    unique: dict[str, Cause] = {}
-    for cause in causes:
-        unique.setdefault(cause.kind, cause)
-    ops = sorted({e["op"] for e in events if "op" in e and e.get("index") == index})
-    if ops:
-        unique["nondeterministic framework ops"] = Cause(
-            "nondeterministic framework ops", f"warned: {' | '.join(ops[:3])}", OPS_FIX, False
-        )
-    return list(unique.values())
-
-
-def _output_text(outputs: list[Any]) -> str:
-    parts: list[str] = []
-    for output in outputs:
-        text = output.get("text")
-        if text:
-            parts.append(text if isinstance(text, str) else "".join(text))
-        for value in (output.get("data") or {}).values():
-            if isinstance(value, str):
-                parts.append(value)
-            elif isinstance(value, list):
-                parts.append("".join(str(item) for item in value))
-        if output.get("evalue"):
-            parts.append(str(output["evalue"]))
-    return "\n".join(parts)
+    texts = [output_text(runner.outputs(copy_, index)) for pair in pairs for copy_ in pair]
+    return clocks_shown(index, [e for found in events.values() for e in found], texts)

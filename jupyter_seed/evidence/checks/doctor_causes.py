@@ -147,3 +147,213 @@ def probes_left_behind(left: list[str], failures: list[str]) -> Cause:
         False,
         "warning",
     )
+
+
+# ------------------------------------------------ naming what the experiments and probes found
+MEMORY_FIX = (
+    "np.empty / torch.empty hand out memory as it is: use np.zeros / np.full (torch.zeros), or fill it"
+)
+ORDER_FIX = (
+    "results gathered as tasks finish (as_completed, imap_unordered, parallel tf.data): sort them, "
+    "or collect them in submission order (map)"
+)
+CHILD_FIX = (
+    "seed the children: `%seed N` with process seeding on seeds every pool task; inside a task draw from "
+    "the seeded global generators or pass the task's seed (RandomState(None) / default_rng() take OS entropy)"
+)
+_NOT_CALLS = frozenset(
+    {"worker pool", "framework loaded", "numpy.empty()", "numpy.empty_like()", "torch.empty()"}
+)
+
+
+def _calls(events: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    """Entropy, generator and clock calls in the cell or before it, this cell first, once per place."""
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    chosen = [
+        e
+        for e in events
+        if e.get("index") is not None
+        and e["index"] <= index
+        and "op" not in e
+        and e["kind"] not in _NOT_CALLS
+    ]
+    for event in sorted(chosen, key=lambda e: (e["index"] != index, e["kind"] in CLOCK_KINDS, -e["index"])):
+        key = (
+            event["kind"],
+            event["index"],
+            event.get("line"),
+            event.get("module"),
+            event.get("module_line"),
+        )
+        found.setdefault(key, event)
+    own = [e for e in found.values() if e["index"] == index]
+    return own or list(found.values())
+
+
+def _by_kind(calls: list[dict[str, Any]]) -> dict[str, list[str]]:
+    by_kind: dict[str, list[str]] = {}
+    for event in calls:
+        places = by_kind.setdefault(event["kind"], [])
+        place = where(event, event["index"])
+        if place not in places:
+            places.append(place)
+    return by_kind
+
+
+def decisive_cause(
+    experiment: str, index: int, events: dict[str, list[dict[str, Any]]], evidence: str
+) -> list[Cause]:
+    """The confirmed cause an experiment stands for, named from what its probes recorded."""
+    if experiment == "entropy":
+        calls = _calls(events.get("entropy", []), index)
+        if not calls:
+            text = f"with entropy and clocks made deterministic {evidence} (the call was not located)"
+            return [Cause("unseeded entropy", text, fix_for(""), True)]
+        return [
+            Cause(
+                kind,
+                f"called at {', '.join(places[:3])}; made deterministic, {evidence}",
+                fix_for(kind),
+                True,
+            )
+            for kind, places in _by_kind(calls).items()
+        ]
+    if experiment == "workers' entropy":
+        in_kernel = {(e["kind"], e.get("line"), e.get("module_line")) for e in events.get("entropy", [])}
+        calls = [
+            e
+            for e in _calls(events.get("workers' entropy", []), index)
+            if (e["kind"], e.get("line"), e.get("module_line")) not in in_kernel
+        ]
+        pool_events = [e for e in events.get("entropy", []) if e["kind"] == "worker pool"]
+        nearest = max((e.get("index") or 0 for e in pool_events if (e.get("index") or 0) <= index), default=0)
+        pools = sorted({e.get("pool", "a pool") for e in pool_events if (e.get("index") or 0) == nearest})
+        named = ", ".join(f"{kind} at {', '.join(places[:2])}" for kind, places in _by_kind(calls).items())
+        drew = f"tasks drew {named} in the worker processes of {', '.join(pools) or 'a pool'}"
+        text = f"{drew}; run in the kernel with that entropy made deterministic, {evidence}"
+        return [Cause("entropy in a child process", text, CHILD_FIX, True)]
+    names = {
+        "seed": ("no seed", "with `%seed` at the start", SEED_FIX),
+        "hash seed": ("hash randomisation", "with PYTHONHASHSEED fixed in both kernels", HASH_FIX),
+        "one thread": ("math threads", "with one intra-op thread per kernel", THREAD_FIX),
+        "one worker": ("completion order", "with the user's pools run by one worker", ORDER_FIX),
+    }
+    if experiment in names:
+        kind, change, fix = names[experiment]
+        return [Cause(kind, f"{change} {evidence}", fix, True)]
+    ops = sorted({e["op"] for e in events.get(experiment, []) if "op" in e})
+    listed = f"; ops that warned: {' | '.join(ops[:3])}" if ops else ""
+    return [
+        Cause(
+            "nondeterministic framework ops",
+            f"with deterministic algorithms {evidence}{listed}",
+            OPS_FIX,
+            True,
+        )
+    ]
+
+
+def clocks_shown(index: int, events: list[dict[str, Any]], texts: list[str]) -> list[Cause]:
+    """Clock reads of this cell whose value appears verbatim in its output: located, so confirmed."""
+    causes: list[Cause] = []
+    for event in events:
+        if event.get("index") != index or event["kind"] not in CLOCK_KINDS:
+            continue
+        if any(cause.kind == event["kind"] for cause in causes):
+            continue
+        sites = [
+            e
+            for e in events
+            if e.get("index") == index
+            and e["kind"] == event["kind"]
+            and e.get("line") == event.get("line")
+            and e.get("module_line") == event.get("module_line")
+        ]
+        shown = sum(any(clock_value_shown(site, text) for site in sites) for text in texts)
+        if shown:
+            evidence = f"called at {where(event, index)}; the value it returned is printed in the output"
+            causes.append(
+                Cause(
+                    event["kind"],
+                    f"{evidence} (in {shown} of {len(texts)} runs)",
+                    fix_for(event["kind"]),
+                    True,
+                )
+            )
+    return causes
+
+
+def summary_causes(
+    index: int,
+    causes: list[Cause],
+    events: dict[str, list[dict[str, Any]]],
+    *,
+    differed: int,
+    pairs: int,
+    always: bool,
+    tried: list[str],
+    agreed: dict[str, int],
+    reordered: bool,
+) -> list[Cause]:
+    """Confirmed causes first; else what was observed, then "intermittent" or "cause not found"."""
+    every = [e for found in events.values() for e in found]
+    own = [e for e in every if e.get("index") == index]
+    tally = pairs_text(differed, pairs)
+    observed: list[Cause] = []
+    memory = _by_kind(
+        [e for e in own if e["kind"] in ("numpy.empty()", "numpy.empty_like()", "torch.empty()")]
+    )
+    for kind, places in memory.items():
+        text = f"{kind} called at {', '.join(places[:3])}: values no generator produced, whatever the memory held"
+        observed.append(Cause("uninitialised memory", f"{text}; the cell {tally}", MEMORY_FIX, False))
+    pools = sorted(
+        {
+            e.get("pool", "a pool")
+            for e in every
+            if e["kind"] == "worker pool" and (e.get("index") or 0) <= index
+        }
+    )
+    if any(cause.confirmed for cause in causes):
+        reordered = False  # a confirmed cause explains the order too (a set of str under hash randomisation)
+    if pools and (reordered or agreed.get("one worker")):
+        order = "the same values came out in a different order" if reordered else ""
+        one = (
+            f"with one worker it agreed in {agreed['one worker']} of {agreed['one worker']} pairs"
+            if agreed.get("one worker")
+            else ""
+        )
+        text = "; ".join(part for part in (order, one) if part)
+        observed.append(
+            Cause(
+                "completion order",
+                f"{', '.join(pools)}: {text} (too few pairs to confirm; the cell {tally})",
+                ORDER_FIX,
+                False,
+            )
+        )
+    elif reordered:
+        observed.append(
+            Cause(
+                "order", f"the same values came out in a different order; the cell {tally}", ORDER_FIX, False
+            )
+        )
+    clocks = sorted({e["kind"] for e in own if e["kind"] in CLOCK_KINDS})
+    if not causes or not any(c.confirmed for c in causes):
+        summary = not_found(differed, pairs, tried, clocks) if always else intermittent(differed, pairs)
+        if clocks and always:
+            summary = Cause("timing", f"{summary.evidence}", CLOCK_FIX, False, "not found")
+        found = observed + [summary]
+    else:
+        found = list(causes) + observed
+    seen = {cause.kind for cause in found}
+    for kind, places in _by_kind(_calls(own, index)).items():
+        if kind not in seen and not (kind in CLOCK_KINDS and any(c.confirmed for c in causes)):
+            note = f"not confirmed by experiment; the cell {tally}"
+            found.append(Cause(kind, f"called at {', '.join(places[:3])} ({note})", fix_for(kind), False))
+            seen.add(kind)
+    ops = sorted({e["op"] for e in own if "op" in e})
+    if ops and "nondeterministic framework ops" not in seen:
+        found.append(
+            Cause("nondeterministic framework ops", f"warned: {' | '.join(ops[:3])}", OPS_FIX, False)
+        )
+    return found

@@ -33,6 +33,7 @@ from ..outputs.text_rules import volatile_rules
 from ..outputs.values import Difference
 from .confidence import Confidence, run_vs_run
 from .doctor import Cause
+from .localize.compare import Divergence
 from .runner import NotebookCheckError, code_cells, execute_runs, for_each_run, load_notebook
 
 EXIT_REPRODUCIBLE = 0
@@ -44,7 +45,7 @@ Format = Literal["text", "json", "markdown"]
 SKIP_TAGS = frozenset({"jupyter-seed-skip", "nbval-ignore-output"})
 """Cell tags whose outputs are not compared (the cell still runs); nbval's tag is honoured too."""
 
-__all__ = ["CellReport", "NotebookCheckError", "NotebookReport", "check_notebook"]
+__all__ = ["CellReport", "NotebookCheckError", "NotebookReport", "check_notebook", "execute_runs"]
 
 
 # --------------------------------------------------------------------- report
@@ -61,6 +62,8 @@ class CellReport:
     """From the doctor: confirmed causes first, each with its evidence and fix."""
     skipped: bool = False
     """Tagged ``jupyter-seed-skip``: run, not compared."""
+    divergence: Divergence | None = None
+    """With ``localize``: where two traced runs first part (:mod:`.localize`)."""
 
     @property
     def reproducible(self) -> bool:
@@ -84,6 +87,8 @@ class NotebookReport:
     mode: CheckMode = DEFAULT_CHECK_MODE
     doctor_seconds: float | None = None
     """Time the doctor's diagnostic runs took (None: it did not run)."""
+    doctor_experiments: list[str] = field(default_factory=list)
+    """What the doctor ran (pairs, seconds) and what its budget left out."""
 
     @property
     def mode_text(self) -> str:
@@ -136,19 +141,25 @@ def check_notebook(
     parallel: int | None = None,
     mode: str | None = None,
     doctor: bool = True,
+    doctor_budget: Any = None,
+    localize: bool = False,
 ) -> NotebookReport:
     """Run the notebook ``runs`` times and compare every code cell's outputs.
 
     ``mode``: ``"asis"`` (no seed added), ``"once"`` (``%seed seed`` at the start, the
     default) or ``"per-cell"`` (``%seed seed --per-cell per_cell``; given ``per_cell``
-    alone selects it). Raises :class:`NotebookCheckError` (one line) when it cannot be
-    run; bad arguments raise ``ValueError`` before any kernel starts.
+    alone selects it). ``localize``: for each differing cell, trace two more runs up to it and
+    report where they first part (``CellReport.divergence``; verdicts unchanged). Raises
+    :class:`NotebookCheckError` (one line) when it cannot be run; bad arguments raise ``ValueError`` before any kernel starts.
     """
     seed = validate_seed(seed)
     chosen, per_cell = resolve_mode(mode, per_cell)
     validate_runs(runs)
     validate_parallel(parallel)
     validate_timeout(timeout)
+    from .doctor_plan import parse_doctor_budget
+
+    budget = None if doctor_budget is None else parse_doctor_budget(doctor_budget, "doctor_budget")
     rules = volatile_rules(ignore)
     notebook = load_notebook(path)
     started = time.perf_counter()
@@ -165,9 +176,12 @@ def check_notebook(
         cell_report.skipped = bool(SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])))
         cells.append(cell_report)
     first_run: list[Any] = []
+    kept_for_doctor: list[Any] = []  # the first two runs: the doctor's baseline (memory stays constant)
 
     def compare_with_first(run: int, executed: Any) -> None:
         # Each run is compared as it finishes and then let go: memory does not grow with --runs.
+        if doctor and len(kept_for_doctor) < 2:
+            kept_for_doctor.append(executed)
         if not first_run:
             first_run.append(executed)
             return
@@ -185,7 +199,10 @@ def check_notebook(
     applied = None if chosen == "asis" else seed
     report = NotebookReport(str(path), applied, per_cell, runs, seconds, cells=cells, mode=chosen)
     if doctor and report.differing:
-        _diagnose(report, notebook, rules, run_args)
+        _diagnose(report, notebook, rules, run_args, kept_for_doctor, budget)
+    kept_for_doctor.clear()
+    if localize and report.differing:
+        _localize(report, notebook, run_args)
     _environment_first(report, notebook)
     return report
 
@@ -210,21 +227,40 @@ def cell_difference(first: Any, second: Any, index: int, notebook: Any, rules: A
     return Difference(found.where.strip() or "outputs", found.first, found.second)
 
 
-def _diagnose(report: NotebookReport, notebook: Any, rules: Any, run_args: dict[str, Any]) -> None:
+def _localize(report: NotebookReport, notebook: Any, run_args: dict[str, Any]) -> None:
+    from .localize.notebook_run import localize_cells
+
+    found = localize_cells(notebook, [cell.index for cell in report.differing], run_args)
+    for cell in report.differing:
+        cell.divergence = found.get(cell.index)
+
+
+def _diagnose(
+    report: NotebookReport, notebook: Any, rules: Any, run_args: dict[str, Any], baseline: list[Any], budget: Any
+) -> None:
     from .doctor import diagnose
+    from .doctor_runs import NotebookRuns
+    from .runner import threads_per_kernel
 
-    def run(env: dict[str, str], setup_extra: str, runs: int = 2) -> list[Any]:
-        return execute_runs(notebook, runs=runs, **run_args, env=env, setup_extra=setup_extra)
-
-    def still_differs(executed: list[Any], index: int) -> bool:
-        return cell_difference(executed[0], executed[1], index, notebook, rules) is not None
-
+    runs = NotebookRuns(notebook, run_args, lambda a, b: outputs_difference(a, b, "", rules) is not None)
     try:
         checked = {c.index: (1, (c.run or 2) - 1) for c in report.differing}  # the check's own pairs
         differing = [c.index for c in report.differing]
-        diagnosis = diagnose(notebook, differing, run, still_differs, report.seed, checked)
+        threads = threads_per_kernel(min(report.runs, runs.concurrency))
+        diagnosis = diagnose(
+            notebook,
+            differing,
+            seed=report.seed,
+            checked=checked,
+            runs=runs,
+            baseline=baseline[:2],
+            budget=budget,
+            check_seconds=report.seconds,
+            threads_per_kernel=threads,
+        )
     except NotebookCheckError:
         return  # a diagnostic run failed: report the difference without causes rather than guess
     report.doctor_seconds = diagnosis.seconds
+    report.doctor_experiments = diagnosis.experiments
     for cell in report.differing:
         cell.causes = diagnosis.causes.get(cell.index, [])

@@ -13,7 +13,35 @@ if TYPE_CHECKING:
     from .probes import Probes
 
 
+MEMORY_KINDS = frozenset({"numpy.empty()", "numpy.empty_like()", "torch.empty()"})
+"""Calls that hand out memory as it is: values no generator produced."""
+
+
+def record_memory(probes: Probes, owner: Any, name: str, kind: str) -> None:
+    """Record calls of ``owner.name`` from the user's code (``np.empty``): uninitialised memory."""
+    original = getattr(owner, name)
+
+    def probe(*args: Any, **kwargs: Any) -> Any:
+        caller = sys._getframe(1)
+        # Compiled code (a Generator method, a ufunc) calls it too without a Python frame of its own:
+        # only a caller whose code names the function called it itself.
+        if name in caller.f_code.co_names:
+            site = probes.sites.locate(caller)
+            if site is not None:
+                probes.record(kind, site)
+        return original(*args, **kwargs)
+
+    probe.__name__ = probe.__qualname__ = name
+    probes.patch(owner, name, probe)
+
+
+def wrap_numpy_memory(probes: Probes, numpy: Any) -> None:
+    record_memory(probes, numpy, "empty", "numpy.empty()")
+    record_memory(probes, numpy, "empty_like", "numpy.empty_like()")
+
+
 def wrap_numpy(probes: Probes, module: Any) -> None:
+    probes.patch(module, "RandomState", probes.seeded_class(module.RandomState, "numpy.random.RandomState()"))
     probes.patch(
         module, "default_rng", probes.unseeded_call(module.default_rng, "numpy.random.default_rng()")
     )
@@ -48,6 +76,7 @@ def wrap_tensorflow(probes: Probes, tf: Any) -> None:
 
 
 def wrap_dataloader(probes: Probes, torch: Any) -> None:
+    record_memory(probes, torch, "empty", "torch.empty()")
     loader = torch.utils.data.DataLoader
     initialise = loader.__init__
 

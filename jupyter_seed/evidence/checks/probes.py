@@ -37,7 +37,8 @@ from typing import Any
 
 from ...seeding.import_hook import PostImportFinder
 from .probe_clocks import CLOCKS, NOW_HELPER, NowCalls, clock_probe, now_probe
-from .probe_frameworks import wrap_dataloader, wrap_numpy, wrap_tensorflow
+from .probe_frameworks import wrap_dataloader, wrap_numpy, wrap_numpy_memory, wrap_tensorflow
+from .probe_pools import wrap_joblib, wrap_standard_pools
 from .probe_sites import Site, SiteFinder
 
 LOG_DIRECTORY_VARIABLE = "JUPYTER_SEED_DOCTOR_LOG_DIR"
@@ -45,7 +46,11 @@ _DETERMINISTIC_WARNING = re.compile(r"determinis", re.IGNORECASE)
 _KEPT_VALUES = 3
 """Values kept per call site: enough to see whether a clock value reaches an output."""
 _MISSING = object()
-_FRAMEWORKS = ("numpy.random", "tensorflow", "torch")
+_FRAMEWORKS = ("numpy", "numpy.random", "tensorflow", "torch", "joblib")
+FRAMEWORK_KIND = "framework loaded"
+"""Logged when TensorFlow or torch is imported: the frameworks whose ops may be nondeterministic."""
+DOSE_STEP = 1_000_033
+"""How far apart the stand-in seeds of two doses start: a dose is a different, fixed set of stand-ins."""
 
 
 def _logged(count: int) -> bool:
@@ -53,14 +58,16 @@ def _logged(count: int) -> bool:
 
 
 class Probes:
-    def __init__(self, log_path: str, *, replace: bool) -> None:
+    def __init__(self, log_path: str, *, replace: bool, dose: int = 0, one_worker: bool = False) -> None:
         self.replace = replace
+        self.dose = dose
+        self.one_worker = one_worker
         self.cell_id: str | None = None
         self.log_path = log_path
         self.sites = SiteFinder()
         self._log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - open for the kernel's life
         self._lock = threading.Lock()
-        self._seeds = itertools.count(1_000_003)
+        self._seeds = itertools.count(1_000_003 + DOSE_STEP * dose)
         self._installed: list[tuple[Any, str, Any]] = []
         """``(owner, attribute, original)``: the original as stored on the owner (``_MISSING``: inherited)."""
         self._finder = PostImportFinder(list(_FRAMEWORKS), self._on_import)
@@ -141,6 +148,7 @@ class Probes:
             self.patch(time, name, clock_probe(self, name, start, per_second))
         self.patch(builtins, "id", self._stable_id(builtins.id))
         self.patch(warnings, "showwarning", self._warnings(warnings.showwarning))
+        wrap_standard_pools(self, self.one_worker)
         for name in _FRAMEWORKS:
             if name in sys.modules:
                 self._on_import(name)
@@ -232,7 +240,15 @@ class Probes:
 
     def _on_import(self, name: str) -> None:
         module = sys.modules[name]
-        wrap = {"numpy.random": wrap_numpy, "tensorflow": wrap_tensorflow, "torch": wrap_dataloader}[name]
+        wrap = {
+            "numpy": wrap_numpy_memory,
+            "numpy.random": wrap_numpy,
+            "tensorflow": wrap_tensorflow,
+            "torch": wrap_dataloader,
+            "joblib": wrap_joblib,
+        }[name]
+        if name in ("tensorflow", "torch"):
+            self.record(FRAMEWORK_KIND, None, framework=name)
         wrap(self, module)
 
     def _entropy_bytes(self, original: Callable[[int], bytes], kind: str) -> Callable[[int], bytes]:
@@ -251,9 +267,18 @@ class Probes:
         """A subclass of ``original`` whose unseeded construction from user code is recorded (and seeded)."""
         probes = self
 
-        class Recorded(original):  # type: ignore[misc, valid-type]
+        class Kind(type(original)):  # type: ignore[misc]
+            # Instances made before the probes (NumPy's global RandomState) still pass isinstance.
+            def __instancecheck__(cls, instance: Any) -> bool:
+                return isinstance(instance, original)
+
+            def __subclasscheck__(cls, subclass: type) -> bool:
+                return issubclass(subclass, original)
+
+        class Recorded(original, metaclass=Kind):  # type: ignore[misc, valid-type]
             def __init__(self, *args: Any, **kwargs: Any) -> None:
-                unseeded = (not args or args[0] is None) and kwargs.get("entropy", kwargs.get("x")) is None
+                given = kwargs.get("entropy", kwargs.get("x", kwargs.get("seed")))
+                unseeded = (not args or args[0] is None) and given is None
                 site = probes.sites.locate(sys._getframe(1)) if unseeded and type(self) is Recorded else None
                 if site is not None:
                     probes.record(kind, site)
@@ -291,7 +316,7 @@ class Probes:
             if not self.replace:
                 return original(value)
             with self._lock:
-                return self._ids.setdefault(original(value), 4096 * (len(self._ids) + 1))
+                return self._ids.setdefault(original(value), 4096 * (len(self._ids) + 1) + 4099 * self.dose)
 
         return probe
 
@@ -342,16 +367,22 @@ def read_log(path: str) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
-def setup_code(replace: bool) -> str:
-    """The lines a diagnostic run's setup cell adds: the probes, logging under the kernel's pid."""
+def setup_code(replace: bool, dose: int = 0, one_worker: bool = False) -> str:
+    """The lines a diagnostic run's setup cell adds: the probes, logging under the kernel's pid.
+
+    ``dose``: which fixed set of stand-ins (``replace``); ``one_worker``: the user's pools run
+    their tasks one at a time in the kernel (:mod:`.probe_pools`).
+    """
+    options = f"replace={replace!r}, dose={int(dose)}, one_worker={bool(one_worker)!r}"
     return (
         "from jupyter_seed.evidence.checks.probes import start_probes as _jupyter_seed_probes\n"
-        f"_jupyter_seed_probes(get_ipython(), replace={replace!r})\ndel _jupyter_seed_probes"
+        f"_jupyter_seed_probes(get_ipython(), {options})\ndel _jupyter_seed_probes"
     )
 
 
-def start_probes(shell: Any, *, replace: bool) -> Probes:
+def start_probes(shell: Any, *, replace: bool, dose: int = 0, one_worker: bool = False) -> Probes:
     directory = os.environ[LOG_DIRECTORY_VARIABLE]
-    probes = Probes(os.path.join(directory, f"{os.getpid()}.jsonl"), replace=replace)
+    path = os.path.join(directory, f"{os.getpid()}.jsonl")
+    probes = Probes(path, replace=replace, dose=dose, one_worker=one_worker)
     probes.install(shell)
     return probes

@@ -42,7 +42,9 @@ class RunResult:
     seconds: float
 
 
-def _configuration(seed: int | None, mode: str | None, per_cell: str | None, notebook: Any) -> RunConfiguration:
+def _configuration(
+    seed: int | None, mode: str | None, per_cell: str | None, notebook: Any
+) -> RunConfiguration:
     """The options' configuration, else the notebook's recorded one, else ``check``'s default."""
     if seed is None and mode is None and per_cell is None:
         recorded = recorded_configuration(notebook)

@@ -13,7 +13,7 @@ import math
 import os
 import signal
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -292,6 +292,7 @@ def for_each_run(
     parallel: int | None = None,
     env: dict[str, str] | None = None,
     setup_extra: str = "",
+    variants: Sequence[tuple[dict[str, str], str]] | None = None,
 ) -> None:
     """Execute ``runs`` copies of ``notebook`` (``seed=None``: no seed, the notebook as it is).
 
@@ -303,16 +304,20 @@ def for_each_run(
     variables and ``setup_extra`` code to the setup cell. When a run fails the others are
     stopped and NotebookCheckError names the cell (an exception from ``on_run`` stops them
     too and is raised); KeyboardInterrupt comes once every kernel is shut down after Ctrl-C.
+    ``variants``: one ``(env, setup_extra)`` per run instead of the same for all (the doctor's
+    experiments side by side); ``on_run`` then gets the run's index in ``variants``, from 0.
     """
     import asyncio
 
+    if variants is not None:
+        runs = len(variants)
     limit = max(1, min(runs, parallel or usable_cores()))
-    kernel_environment = kernel_env(threads_per_kernel(limit), env)
+    per_run = list(variants) if variants is not None else [(env or {}, setup_extra)] * runs
+    environments = [kernel_env(threads_per_kernel(limit), extra) for extra, _ in per_run]
     kernel_name = _kernel_name(notebook)
     # nbclient's timeout is an integer trait: a fractional limit is rounded up, never down.
     whole_timeout = None if timeout is None else max(1, math.ceil(timeout))
     client_class = _client_class()
-    has_setup = seed is not None or bool(setup_extra)
     empty_notebook = require_nbclient()[1].v4.new_notebook()
     live: list[Any] = []  # clients whose kernel may still run, for the shutdown after a cancel
     interrupted = False
@@ -321,10 +326,12 @@ def for_each_run(
     async def run_all() -> BaseException | None:
         gate = asyncio.Semaphore(limit)
 
-        async def one() -> None:
+        async def one(number: int) -> None:
             nonlocal finished
+            extra = per_run[number][1]
+            has_setup = seed is not None or bool(extra)
             async with gate:
-                copy_ = _with_setup_cell(notebook, seed, per_cell, setup_extra)
+                copy_ = _with_setup_cell(notebook, seed, per_cell, extra)
                 client = client_class(
                     copy_,
                     timeout=whole_timeout,
@@ -337,7 +344,7 @@ def for_each_run(
                 live.append(client)
                 try:
                     # The kernels' own stderr (ipykernel's transport warnings) would bury our one-line errors.
-                    await client.async_execute(env=kernel_environment, stderr=subprocess.DEVNULL)
+                    await client.async_execute(env=environments[number], stderr=subprocess.DEVNULL)
                 except Exception as error:  # noqa: BLE001 - described in one line, naming the cell
                     live.remove(client)
                     raise NotebookCheckError(_describe_failure(error, copy_, has_setup, timeout)) from None
@@ -347,9 +354,9 @@ def for_each_run(
                 client.nb = empty_notebook
                 del client
             finished += 1
-            on_run(finished, copy_)
+            on_run(number if variants is not None else finished, copy_)
 
-        tasks = [asyncio.ensure_future(one()) for _ in range(runs)]
+        tasks = [asyncio.ensure_future(one(number)) for number in range(runs)]
 
         def on_interrupt() -> None:
             nonlocal interrupted

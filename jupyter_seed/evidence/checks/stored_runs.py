@@ -122,5 +122,9 @@ def provenance_of(executed: Any) -> dict[str, Any] | None:
 
 def executed_cell(executed: Any, notebook: Any, index: int) -> Any:
     """Cell ``index`` (1-based in ``notebook``) of an executed copy with the setup and provenance cells."""
-    offset = len(executed.cells) - len(notebook.cells) - (1 if executed.cells[-1].get("id") == PROVENANCE_CELL_ID else 0)
+    offset = (
+        len(executed.cells)
+        - len(notebook.cells)
+        - (1 if executed.cells[-1].get("id") == PROVENANCE_CELL_ID else 0)
+    )
     return executed.cells[index - 1 + offset]

@@ -43,7 +43,9 @@ class Drift:
     def __str__(self) -> str:
         relative = "" if self.max_rel is None else f", relative {self.max_rel:.3g}"
         plural = "s" if self.numbers != 1 else ""
-        return f"{self.numbers} number{plural} moved, largest absolute difference {self.max_abs:.3g}{relative}"
+        return (
+            f"{self.numbers} number{plural} moved, largest absolute difference {self.max_abs:.3g}{relative}"
+        )
 
 
 class _Tally:
@@ -134,7 +136,9 @@ def outputs_drift(
     return Drift(tally.max_abs, tally.max_rel_seen, tally.where, tally.numbers)
 
 
-def _output_close(tally: _Tally, fresh: dict[str, Any], stored: dict[str, Any], where: str, rules: Any) -> bool:
+def _output_close(
+    tally: _Tally, fresh: dict[str, Any], stored: dict[str, Any], where: str, rules: Any
+) -> bool:
     kind = fresh.get("output_type")
     if kind != stored.get("output_type"):
         return False
@@ -158,9 +162,13 @@ def _output_close(tally: _Tally, fresh: dict[str, Any], stored: dict[str, Any], 
                 text_a, text_b = terminal_text(text_a), terminal_text(text_b)
             close = tally.texts_close(normalize_text(text_a, rules), normalize_text(text_b, rules), place)
         elif mime == WIDGET_VIEW and isinstance(a, dict) and isinstance(b, dict):
-            close = first_difference(
-                {k: v for k, v in a.items() if k != "model_id"}, {k: v for k, v in b.items() if k != "model_id"}
-            ) is None
+            close = (
+                first_difference(
+                    {k: v for k, v in a.items() if k != "model_id"},
+                    {k: v for k, v in b.items() if k != "model_id"},
+                )
+                is None
+            )
         else:
             close = tally.values_close(a, b, place)
         if not close:

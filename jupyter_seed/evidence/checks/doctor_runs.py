@@ -1,0 +1,125 @@
+"""How the doctor runs kernels: a round of experiment kernels side by side, on the notebook's prefix.
+
+:class:`NotebookRuns` (``jupyter-seed check``) runs only the cells up to the last cell
+still to explain, and every kernel of a round in one call of the runner (its own
+environment and setup cell each), as many at a time as the check itself ran.
+:class:`CallbackRuns` adapts the older interface (a ``run(env, setup_extra, runs)``
+callable and a pair comparison): the whole notebook, one group of equal kernels at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .runner import SETUP_CELL_ID, for_each_run, usable_cores
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One kernel of a round: which experiment, at which dose, with what environment and setup."""
+
+    experiment: str
+    dose: int
+    env: dict[str, str]
+    setup: str
+
+
+class DoctorRuns(Protocol):
+    concurrency: int
+
+    def run(self, variants: list[Variant], last_cell: int) -> list[Any]:
+        """Executed copies in the order of ``variants``, cells up to ``last_cell`` (1-based) at least."""
+
+    def differs(self, first: Any, second: Any, index: int) -> bool: ...
+
+    def outputs(self, executed: Any, index: int) -> list[Any]: ...
+
+
+class NotebookRuns:
+    def __init__(
+        self, notebook: Any, run_args: dict[str, Any], compare: Callable[[list[Any], list[Any]], bool]
+    ) -> None:
+        self.notebook, self.run_args, self.compare = notebook, run_args, compare
+        self.concurrency = max(1, run_args.get("parallel") or usable_cores())
+
+    def run(self, variants: list[Variant], last_cell: int) -> list[Any]:
+        from .loading import require_nbclient
+
+        nbformat = require_nbclient()[1]
+        prefix = nbformat.NotebookNode({**self.notebook, "cells": list(self.notebook.cells[:last_cell])})
+        copies: dict[int, Any] = {}
+        for_each_run(
+            prefix,
+            runs=len(variants),
+            on_run=lambda number, copy_: copies.__setitem__(number, copy_),
+            variants=[(variant.env, variant.setup) for variant in variants],
+            **self.run_args,
+        )
+        return [copies[number] for number in range(len(variants))]
+
+    def outputs(self, executed: Any, index: int) -> list[Any]:
+        offset = 1 if executed.cells and executed.cells[0].get("id") == SETUP_CELL_ID else 0
+        return list(executed.cells[index - 1 + offset].get("outputs", []))
+
+    def differs(self, first: Any, second: Any, index: int) -> bool:
+        return self.compare(self.outputs(first, index), self.outputs(second, index))
+
+
+class CallbackRuns:
+    """The whole notebook per kernel, through ``run(env=, setup_extra=, runs=)``; pairs compared as given."""
+
+    concurrency = 2
+
+    def __init__(
+        self, notebook: Any, run: Callable[..., list[Any]], still_differs: Callable[..., bool]
+    ) -> None:
+        self.notebook, self._run, self._still_differs = notebook, run, still_differs
+
+    def run(self, variants: list[Variant], last_cell: int) -> list[Any]:
+        copies: list[Any] = [None] * len(variants)
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for number, variant in enumerate(variants):
+            groups.setdefault((tuple(sorted(variant.env.items())), variant.setup), []).append(number)
+        for numbers in groups.values():
+            first = variants[numbers[0]]
+            for number, copy_ in zip(
+                numbers, self._run(env=first.env, setup_extra=first.setup, runs=len(numbers)), strict=True
+            ):
+                copies[number] = copy_
+        return copies
+
+    def outputs(self, executed: Any, index: int) -> list[Any]:
+        position = index - 1 + len(executed.cells) - len(self.notebook.cells)
+        return list(executed.cells[position].get("outputs", []))
+
+    def differs(self, first: Any, second: Any, index: int) -> bool:
+        return bool(self._still_differs([first, second], index))
+
+
+def output_text(outputs: list[Any]) -> str:
+    parts: list[str] = []
+    for output in outputs:
+        text = output.get("text")
+        if text:
+            parts.append(text if isinstance(text, str) else "".join(text))
+        for value in (output.get("data") or {}).values():
+            if isinstance(value, str):
+                parts.append(value)
+            elif isinstance(value, list):
+                parts.append("".join(str(item) for item in value))
+        if output.get("evalue"):
+            parts.append(str(output["evalue"]))
+    return "\n".join(parts)
+
+
+def same_lines_reordered(first: str, second: str) -> bool:
+    """The same lines (or comma-separated values) in a different order: which task finished first."""
+    if first == second:
+        return False
+    for split in (str.splitlines, lambda text: text.replace("[", " ").replace("]", " ").split(",")):
+        a, b = [part.strip() for part in split(first)], [part.strip() for part in split(second)]
+        if len(a) > 1 and sorted(a) == sorted(b):
+            return True
+    return False

@@ -1,0 +1,86 @@
+"""Worker-pool probes: which pools the user's code starts, and the doctor's "one worker" experiment.
+
+Recorded (kind ``worker pool``, with the pool's name): ``concurrent.futures``'
+``ThreadPoolExecutor`` and ``ProcessPoolExecutor``, ``multiprocessing.Pool`` and
+``joblib.Parallel`` created from a cell or the user's own module. With ``one_worker``
+the same pools run their tasks one at a time in the kernel process itself: a thread
+pool gets one thread, a process pool becomes a one-thread pool, joblib runs with one
+job. Two things then show: whether the result depended on which task finished first
+(it agrees with one worker), and which generator a task draws from, since a task that
+ran in a child process is now in reach of the kernel's probes.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .probes import Probes
+
+POOL_KIND = "worker pool"
+
+
+def _record(probes: Probes, pool: str) -> bool:
+    """Record a pool the user's code starts; whether it is the user's (only those get one worker)."""
+    site = probes.sites.locate(sys._getframe(2))
+    if site is not None:
+        probes.record(POOL_KIND, site, pool=pool)
+    return site is not None
+
+
+def wrap_standard_pools(probes: Probes, one_worker: bool) -> None:
+    """``concurrent.futures`` and ``multiprocessing`` (both standard library, imported here)."""
+    import concurrent.futures
+    import multiprocessing
+    import multiprocessing.pool
+
+    threads = concurrent.futures.ThreadPoolExecutor
+    thread_init = threads.__init__
+
+    def thread_pool_init(executor: Any, max_workers: Any = None, *args: Any, **kwargs: Any) -> None:
+        # The kernel's own pools (asyncio's default executor) keep their threads.
+        users = type(executor) is threads and _record(probes, "concurrent.futures.ThreadPoolExecutor")
+        thread_init(executor, 1 if one_worker and users else max_workers, *args, **kwargs)
+
+    probes.patch(threads, "__init__", thread_pool_init)
+    processes = concurrent.futures.ProcessPoolExecutor
+    if one_worker:
+
+        def make_process_pool(*args: Any, **kwargs: Any) -> Any:
+            # The user's process pool runs its tasks one at a time in a thread of the kernel.
+            if _record(probes, "concurrent.futures.ProcessPoolExecutor"):
+                return threads(1)
+            return processes(*args, **kwargs)
+
+        make_process_pool.__name__ = make_process_pool.__qualname__ = "ProcessPoolExecutor"
+        probes.patch(concurrent.futures, "ProcessPoolExecutor", make_process_pool)
+    else:
+        process_init = processes.__init__
+
+        def process_pool_init(executor: Any, *args: Any, **kwargs: Any) -> None:
+            _record(probes, "concurrent.futures.ProcessPoolExecutor")
+            process_init(executor, *args, **kwargs)
+
+        probes.patch(processes, "__init__", process_pool_init)
+    pool_factory = multiprocessing.Pool
+
+    def make_pool(*args: Any, **kwargs: Any) -> Any:
+        if _record(probes, "multiprocessing.Pool") and one_worker:
+            return multiprocessing.pool.ThreadPool(1)
+        return pool_factory(*args, **kwargs)
+
+    probes.patch(multiprocessing, "Pool", make_pool)
+
+
+def wrap_joblib(probes: Probes, joblib: Any) -> None:
+    parallel = joblib.Parallel
+    initialise = parallel.__init__
+    one_worker = probes.one_worker
+
+    def probe_init(instance: Any, *args: Any, **kwargs: Any) -> None:
+        if _record(probes, "joblib.Parallel") and one_worker:
+            args, kwargs = args[1:], {**kwargs, "n_jobs": 1}
+        initialise(instance, *args, **kwargs)
+
+    probes.patch(parallel, "__init__", probe_init)

@@ -1,0 +1,102 @@
+"""The doctor's wider vocabulary and its budget (issue 26), on real kernels and real pools.
+
+Each new cause is found by observation or experiment: the order in which a thread pool's tasks
+finish (the same values in another order; with one worker the cell agrees), entropy drawn in
+joblib's worker processes (tasks run in the kernel, their ``RandomState(None)`` is then seen and
+made deterministic), uninitialised memory (the probes saw the cell call ``np.empty``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("nbclient")
+pytest.importorskip("joblib")
+
+from jupyter_seed.cli import main
+from jupyter_seed.evidence.checks.notebook import check_notebook, load_notebook
+
+pytestmark = pytest.mark.kernel
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "nondeterministic"
+
+
+def test_completion_order_and_entropy_in_worker_processes_are_named() -> None:
+    path = CORPUS / "pools_and_workers.ipynb"
+    known = {
+        index: cell.metadata["jupyter_seed_known_cause"]
+        for index, cell in enumerate(load_notebook(path).cells, start=1)
+        if cell.cell_type == "code"
+    }
+    report = check_notebook(path, doctor_budget="40x")
+    by_index = {cell.index: cell for cell in report.cells}
+    for index, cause in known.items():
+        cell = by_index[index]
+        if cause is None:
+            assert cell.reproducible, (index, cell.difference)
+            continue
+        assert not cell.reproducible and cell.causes, index
+        assert cell.causes[0].kind == cause, (index, [str(c) for c in cell.causes])
+    child = by_index[3].causes[0]
+    assert child.confirmed and "numpy.random.RandomState() at cell 3 line 2" in child.evidence
+    assert "joblib.Parallel" in child.evidence and "%seed N" in child.fix
+    order = by_index[2].causes[0]
+    assert "ThreadPoolExecutor" in order.evidence and "as_completed" in order.fix
+    if not order.confirmed:  # too few pairs for the repeated rule within the budget: says so
+        assert re.search(r"\d+ of \d+ pairs", order.evidence) and "too few pairs" in order.evidence
+    ran = " | ".join(report.doctor_experiments)
+    assert "workers' entropy (3 pairs at different doses" in ran and "one worker (" in ran
+    assert re.search(r"entropy \(2 pairs at different doses, \d+\.\d s\)", ran), ran
+
+
+def _notebook(tmp_path: Path, *sources: str) -> Path:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    for source in sources:
+        notebook.cells.append(nbformat.v4.new_code_cell(source))
+    path = tmp_path / "cells.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_only_the_prefix_runs_and_a_spent_budget_says_what_was_not_tried(tmp_path: Path) -> None:
+    path = _notebook(
+        tmp_path,
+        "print(hash('jupyter-seed') % 100003)",
+        "import time\ntime.sleep(3)\nprint('slow but reproducible')",
+    )
+    report = check_notebook(path, doctor_budget="0.1")
+    (cell,) = report.differing
+    assert cell.index == 1 and cell.causes
+    assert not any(cause.confirmed for cause in cell.causes), cell.causes  # no hash seed experiment ran
+    ran = " | ".join(report.doctor_experiments)
+    assert "not tried (budget 0.1 s): hash seed (3 pairs)" in ran, ran
+    # The first round ran cell 1 only: not the 3 s cell after it, in any of its 4 kernels.
+    assert report.doctor_seconds is not None and report.doctor_seconds < 2 * 3
+
+
+def test_uninitialised_memory_is_named_when_the_cell_calls_np_empty(tmp_path: Path) -> None:
+    path = _notebook(tmp_path, "import numpy as np", "print(np.empty(4000)[::400])\nprint(np.zeros(2))")
+    report = check_notebook(path, runs=6)
+    if report.ok:
+        pytest.skip("np.empty gave the same memory in every run this time")
+    (cell,) = report.differing
+    first = cell.causes[0]
+    assert (first.kind, first.confirmed) == ("uninitialised memory", False), cell.causes
+    assert "numpy.empty() called at cell 2 line 1" in first.evidence and "np.zeros" in first.fix
+    assert not any(cause.confirmed for cause in cell.causes)
+
+
+def test_the_doctor_budget_flag_takes_seconds_or_a_multiple_and_refuses_others_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _notebook(tmp_path, "print(1)")
+    assert main(["check", str(path), "--doctor-budget", "2x"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path), "--doctor-budget", "soon"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--doctor-budget must be a positive number" in err, err
