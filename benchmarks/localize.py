@@ -23,29 +23,33 @@ from typing import Any
 from .common import Options, progress, table
 
 GOAL = 20.0
-TRAINING_CELL = """
-model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
-opt = torch.optim.SGD(model.parameters(), lr=0.01)
-for step in range(steps):
-    opt.zero_grad()
-    loss = torch.nn.functional.mse_loss(model(x), y)
-    loss.backward()
-    opt.step()
-final = loss.item()
-"""
-LONG_LOOP_CELL = "total = 0\nfor step in range(steps):\n    total += step\n"
+CELLS = os.path.join(os.path.dirname(__file__), "children", "localize_cells.py")
 CELL_FILE = os.path.join(tempfile.gettempdir(), "ipykernel_0", "1.py")
+
+
+def _load_cells(folder: str) -> Any:
+    """The benchmark's cells as a module beside the trace, where the tracer counts it as user code."""
+    import importlib.util
+    import shutil
+
+    path = shutil.copy(CELLS, os.path.join(folder, "bench_cells.py"))
+    spec = importlib.util.spec_from_file_location("bench_cells", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _run(
     source: str, namespace: dict[str, Any], *, traced: bool, max_events: int, memory: bool = False
 ) -> dict[str, float]:
-    """One run of ``source``; with ``memory``, under tracemalloc (slower: timed runs go without it)."""
+    """One call of the cell function ``source`` with ``namespace`` as its arguments; with ``memory``,
+    under tracemalloc (slower: timed runs go without it)."""
     from jupyter_seed.evidence.checks.localize.torch_ops import OpRecorder
     from jupyter_seed.evidence.checks.localize.tracer import LineTracer
 
-    code = compile(source, CELL_FILE, "exec")
     with tempfile.TemporaryDirectory() as folder:
+        cell = getattr(_load_cells(folder), source)
         path = os.path.join(folder, "trace.jsonl")
         tracer = LineTracer(path, folder, max_events) if traced else None
         ops = OpRecorder(tracer) if tracer is not None and "torch" in sys.modules else None
@@ -59,7 +63,7 @@ def _run(
                 ops.enter()
             tracer.start()
         try:
-            exec(code, namespace)  # noqa: S102 - the benchmark's own cell
+            cell(**namespace)
         finally:
             if tracer is not None:
                 tracer.close()
@@ -81,18 +85,18 @@ def measure(options: Options) -> dict[str, Any]:
     repeat = 3 if options.quick else 5
     namespace = {"torch": torch, "x": torch.randn(64, 16), "y": torch.randn(64, 1), "steps": steps}
     progress(f"localize: training loop, {steps} steps, {repeat} repeats")
-    _run(TRAINING_CELL, dict(namespace), traced=False, max_events=0)  # warm-up: torch's first calls
-    plain = [_run(TRAINING_CELL, dict(namespace), traced=False, max_events=0) for _ in range(repeat)]
-    traced = [_run(TRAINING_CELL, dict(namespace), traced=True, max_events=200_000) for _ in range(repeat)]
-    plain_memory = _run(TRAINING_CELL, dict(namespace), traced=False, max_events=0, memory=True)
-    traced_memory = _run(TRAINING_CELL, dict(namespace), traced=True, max_events=200_000, memory=True)
+    _run("training", dict(namespace), traced=False, max_events=0)  # warm-up: torch's first calls
+    plain = [_run("training", dict(namespace), traced=False, max_events=0) for _ in range(repeat)]
+    traced = [_run("training", dict(namespace), traced=True, max_events=200_000) for _ in range(repeat)]
+    plain_memory = _run("training", dict(namespace), traced=False, max_events=0, memory=True)
+    traced_memory = _run("training", dict(namespace), traced=True, max_events=200_000, memory=True)
     long_steps = 10**6 if options.quick else 10**7
     progress(f"localize: a {long_steps:,}-step loop, bounded at 200,000 events")
-    long_plain = _run(LONG_LOOP_CELL, {"steps": long_steps}, traced=False, max_events=0)
-    long_traced = _run(LONG_LOOP_CELL, {"steps": long_steps}, traced=True, max_events=200_000)
+    long_plain = _run("long_loop", {"steps": long_steps}, traced=False, max_events=0)
+    long_traced = _run("long_loop", {"steps": long_steps}, traced=True, max_events=200_000)
     # tracemalloc slows every allocation of the untraced rest of the loop: measure memory on 10^6 steps,
     # already five times past the event bound.
-    long_memory = _run(LONG_LOOP_CELL, {"steps": 10**6}, traced=True, max_events=200_000, memory=True)
+    long_memory = _run("long_loop", {"steps": 10**6}, traced=True, max_events=200_000, memory=True)
     return {
         "steps": steps,
         "repeat": repeat,

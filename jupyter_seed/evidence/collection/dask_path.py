@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ...seeding.error_root import JupyterSeedError
 from ...seeding.messages import describe_error, short_text
 from .discovery import SKIPPED_FOLDERS
 from .kernels import kernel_children, stop_kernels
@@ -33,7 +34,7 @@ SHIP_LIMIT = 64 * 2**20
 """Most bytes of one notebook's folder sent to a worker: large data sets belong on the workers."""
 
 
-class SchedulerError(ValueError):
+class SchedulerError(JupyterSeedError, ValueError):
     """No cluster to run on (distributed missing, an address that does not answer); one line."""
 
 
