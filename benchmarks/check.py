@@ -18,8 +18,10 @@ waves, on 4 or more one.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -48,18 +50,25 @@ def checked(path: Path, *, doctor: bool = False) -> float:
 
 
 def measure(repeat: int, names: list[str]) -> dict[str, Any]:
+    # Copies in a scratch folder: notebooks write beside themselves (the TF guide saves a checkpoint).
+    with tempfile.TemporaryDirectory(prefix="jupyter-seed-bench-") as scratch:
+        return _measure(repeat, names, Path(scratch))
+
+
+def _measure(repeat: int, names: list[str], scratch: Path) -> dict[str, Any]:
     notebooks: dict[str, dict[str, float]] = {}
     for name in names:
         progress(f"check: {name}")
-        path = CORPUS / name
+        path = Path(shutil.copy(CORPUS / name, scratch / name))
         plain, check = [], []
         for _ in range(repeat):
             plain.append(plain_run(path))
             check.append(checked(path))
         notebooks[name] = {"plain_s": statistics.median(plain), "check_s": statistics.median(check)}
     doctor: dict[str, dict[str, float]] = {}
-    for path in [CORPUS / DIFFERING, *sorted(NONDETERMINISTIC.glob("*.ipynb"))]:
-        progress(f"check: the doctor on {path.name}")
+    for source in [CORPUS / DIFFERING, *sorted(NONDETERMINISTIC.glob("*.ipynb"))]:
+        progress(f"check: the doctor on {source.name}")
+        path = Path(shutil.copy(source, scratch / source.name))
         plain, with_doctor = [], []
         for _ in range(repeat):
             plain.append(plain_run(path))

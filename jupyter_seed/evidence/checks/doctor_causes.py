@@ -161,7 +161,7 @@ CHILD_FIX = (
     "seed the children: `%seed N` with process seeding on seeds every pool task; inside a task draw from "
     "the seeded global generators or pass the task's seed (RandomState(None) / default_rng() take OS entropy)"
 )
-_NOT_CALLS = frozenset(
+NOT_CALLS = frozenset(
     {"worker pool", "framework loaded", "numpy.empty()", "numpy.empty_like()", "torch.empty()"}
 )
 
@@ -175,7 +175,7 @@ def _calls(events: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
         if e.get("index") is not None
         and e["index"] <= index
         and "op" not in e
-        and e["kind"] not in _NOT_CALLS
+        and e["kind"] not in NOT_CALLS
     ]
     for event in sorted(chosen, key=lambda e: (e["index"] != index, e["kind"] in CLOCK_KINDS, -e["index"])):
         key = (

@@ -150,8 +150,8 @@ class Probes:
         self.patch(warnings, "showwarning", self._warnings(warnings.showwarning))
         wrap_standard_pools(self, self.one_worker)
         for name in _FRAMEWORKS:
-            if name in sys.modules:
-                self._on_import(name)
+            if name in sys.modules:  # imported before the probes: wrapped, but not an import to report
+                self._on_import(name, imported_now=False)
         self._finder.install()
 
     def uninstall(self) -> None:
@@ -238,7 +238,7 @@ class Probes:
                 self._flags_seen.add(kind)
                 self.record(kind, None)
 
-    def _on_import(self, name: str) -> None:
+    def _on_import(self, name: str, imported_now: bool = True) -> None:
         module = sys.modules[name]
         wrap = {
             "numpy": wrap_numpy_memory,
@@ -247,7 +247,7 @@ class Probes:
             "torch": wrap_dataloader,
             "joblib": wrap_joblib,
         }[name]
-        if name in ("tensorflow", "torch"):
+        if imported_now and name in ("tensorflow", "torch"):
             self.record(FRAMEWORK_KIND, None, framework=name)
         wrap(self, module)
 
