@@ -23,3 +23,20 @@ def dask_executor() -> Iterator[Any]:
         distributed.Client(cluster) as client,
     ):
         yield client.get_executor()
+
+
+@pytest.fixture(autouse=True)
+def _hash_seed_as_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kernels these tests start inherit PYTHONHASHSEED as the test process started with it.
+
+    A seeding test earlier in the session (``seed_everything`` sets the variable for child
+    processes) must not fix str hashing in the kernels a later check starts: the hash-seed
+    cases would then reproduce by accident.
+    """
+    from jupyter_seed.seeding.sources.hashseed_source import startup_hash_seed
+
+    start = startup_hash_seed()
+    if start is None:
+        monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONHASHSEED", start)
