@@ -19,7 +19,7 @@ from .evidence.options import (
     DEFAULT_SEED,
     MAX_RUNS,
     OptionError,
-    check_options,
+    check_options_of,
     parse_seed,
 )
 from .evidence.outputs.text_rules import VOLATILE_PATTERNS
@@ -156,15 +156,7 @@ def _check(args: argparse.Namespace) -> int:
         if getattr(args, flag, None) is not None:
             raise OptionError(f"--{flag} goes with --against-stored")
     try:
-        options = check_options(
-            seed=args.seed,
-            runs=args.runs,
-            mode=args.mode,
-            per_cell=args.per_cell,
-            timeout=args.timeout,
-            ignore=args.ignore,
-            parallel=args.parallel,
-        )
+        options = check_options_of(args)
         report = check_notebook(
             args.notebook, **options.arguments(), doctor=not args.no_doctor, localize=args.localize,
             doctor_budget=None if args.doctor_budget is None else parse_doctor_budget(args.doctor_budget),

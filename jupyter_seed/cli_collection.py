@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from .evidence.options import OptionError, check_options
+from .evidence.options import OptionError, check_options_of
 from .seeding.messages import one_line
 
 Handler = Callable[[argparse.Namespace], int]
@@ -59,15 +59,7 @@ def check_paths(args: argparse.Namespace, single: Handler) -> int:
     from .evidence.collection.command import run_command
     from .evidence.collection.discovery import find_notebooks
 
-    options = check_options(
-        seed=args.seed,
-        runs=args.runs,
-        mode=args.mode,
-        per_cell=args.per_cell,
-        timeout=args.timeout,
-        ignore=args.ignore,
-        parallel=args.parallel,
-    )
+    options = check_options_of(args)
     try:
         args.notebook = [str(path) for path in find_notebooks(paths)]
         return run_command(args, options)

@@ -11,7 +11,14 @@ import sys
 
 from .evidence.checks.loading import NotebookCheckError
 from .evidence.checks.runner import DEFAULT_CELL_TIMEOUT
-from .evidence.options import CHECK_MODES, CHECK_PER_CELL_MODES, DEFAULT_SEED, check_options, parse_tolerance
+from .evidence.options import (
+    CHECK_MODES,
+    CHECK_PER_CELL_MODES,
+    DEFAULT_SEED,
+    check_options,
+    check_options_of,
+    parse_tolerance,
+)
 from .evidence.outputs.tolerance import DEFAULT_ATOL, DEFAULT_RTOL
 
 EXIT_NOT_RUN = 2
@@ -102,15 +109,7 @@ def run_command(args: argparse.Namespace) -> int:
 def check_against_stored_command(args: argparse.Namespace) -> int:
     from .evidence.checks.against_stored import check_against_stored
 
-    options = check_options(
-        seed=args.seed,
-        runs=args.runs,
-        mode=args.mode,
-        per_cell=args.per_cell,
-        timeout=args.timeout,
-        ignore=args.ignore,
-        parallel=args.parallel,
-    )
+    options = check_options_of(args)
     rtol = parse_tolerance(args.rtol, DEFAULT_RTOL, "--rtol")
     atol = parse_tolerance(args.atol, DEFAULT_ATOL, "--atol")
     try:

@@ -241,3 +241,16 @@ def check_options(
     except ValueError as error:
         raise OptionError(str(error)) from None
     return options
+
+
+def check_options_of(args: Any) -> CheckOptions:
+    """:func:`check_options` from an ``argparse`` namespace of ``jupyter-seed check`` (the CLI's names)."""
+    return check_options(
+        seed=args.seed,
+        runs=args.runs,
+        mode=args.mode,
+        per_cell=args.per_cell,
+        timeout=args.timeout,
+        ignore=args.ignore,
+        parallel=args.parallel,
+    )
