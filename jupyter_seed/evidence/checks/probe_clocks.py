@@ -14,10 +14,9 @@ import datetime
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .probes import Probes
+from .probe_sites import ProbeHost
 
 STAND_IN_EPOCH = 1_700_000_000
 """Where the stand-in wall clocks start (seconds since 1970), in every diagnostic run."""
@@ -48,7 +47,7 @@ def stand_in_clock(original: Callable[[], Any], start_seconds: int, per_second: 
     return read
 
 
-def clock_probe(probes: Probes, name: str, start_seconds: int, per_second: int) -> Callable[[], Any]:
+def clock_probe(probes: ProbeHost, name: str, start_seconds: int, per_second: int) -> Callable[[], Any]:
     original = getattr(time, name)
     kind = f"time.{name}()"
     stand_in = stand_in_clock(original, start_seconds, per_second) if probes.replace else original
@@ -90,7 +89,7 @@ class NowCalls(ast.NodeTransformer):
 NOW_HELPER = "__jupyter_seed_doctor_now__"
 
 
-def now_probe(probes: Probes) -> Callable[..., Any]:
+def now_probe(probes: ProbeHost) -> Callable[..., Any]:
     """The helper :class:`NowCalls` calls: ``datetime.now()``/``utcnow()`` recorded (and with a stand-in)."""
     original = datetime.datetime
     wall = stand_in_clock(time.time, STAND_IN_EPOCH, 1) if probes.replace else time.time

@@ -7,17 +7,15 @@ or at install time for a framework already loaded.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .probes import Probes
-
+from .probe_sites import ProbeHost
 
 MEMORY_KINDS = frozenset({"numpy.empty()", "numpy.empty_like()", "torch.empty()"})
 """Calls that hand out memory as it is: values no generator produced."""
 
 
-def record_memory(probes: Probes, owner: Any, name: str, kind: str) -> None:
+def record_memory(probes: ProbeHost, owner: Any, name: str, kind: str) -> None:
     """Record calls of ``owner.name`` from the user's code (``np.empty``): uninitialised memory."""
     original = getattr(owner, name)
 
@@ -35,12 +33,12 @@ def record_memory(probes: Probes, owner: Any, name: str, kind: str) -> None:
     probes.patch(owner, name, probe)
 
 
-def wrap_numpy_memory(probes: Probes, numpy: Any) -> None:
+def wrap_numpy_memory(probes: ProbeHost, numpy: Any) -> None:
     record_memory(probes, numpy, "empty", "numpy.empty()")
     record_memory(probes, numpy, "empty_like", "numpy.empty_like()")
 
 
-def wrap_numpy(probes: Probes, module: Any) -> None:
+def wrap_numpy(probes: ProbeHost, module: Any) -> None:
     probes.patch(module, "RandomState", probes.seeded_class(module.RandomState, "numpy.random.RandomState()"))
     probes.patch(
         module, "default_rng", probes.unseeded_call(module.default_rng, "numpy.random.default_rng()")
@@ -50,7 +48,7 @@ def wrap_numpy(probes: Probes, module: Any) -> None:
     )
 
 
-def wrap_tensorflow(probes: Probes, tf: Any) -> None:
+def wrap_tensorflow(probes: ProbeHost, tf: Any) -> None:
     generator = tf.random.Generator
     original = generator.from_non_deterministic_state.__func__
 
@@ -75,7 +73,7 @@ def wrap_tensorflow(probes: Probes, tf: Any) -> None:
     probes.patch(dataset, "shuffle", probe_shuffle)
 
 
-def wrap_dataloader(probes: Probes, torch: Any) -> None:
+def wrap_dataloader(probes: ProbeHost, torch: Any) -> None:
     record_memory(probes, torch, "empty", "torch.empty()")
     loader = torch.utils.data.DataLoader
     initialise = loader.__init__

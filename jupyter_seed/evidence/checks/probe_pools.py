@@ -13,15 +13,14 @@ ran in a child process is now in reach of the kernel's probes.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .probes import Probes
+from .probe_sites import ProbeHost
 
 POOL_KIND = "worker pool"
 
 
-def _record(probes: Probes, pool: str) -> bool:
+def _record(probes: ProbeHost, pool: str) -> bool:
     """Record a pool the user's code starts; whether it is the user's (only those get one worker)."""
     site = probes.sites.locate(sys._getframe(2))
     if site is not None:
@@ -29,7 +28,7 @@ def _record(probes: Probes, pool: str) -> bool:
     return site is not None
 
 
-def wrap_standard_pools(probes: Probes, one_worker: bool) -> None:
+def wrap_standard_pools(probes: ProbeHost, one_worker: bool) -> None:
     """``concurrent.futures`` and ``multiprocessing`` (both standard library, imported here)."""
     import concurrent.futures
     import multiprocessing
@@ -73,7 +72,7 @@ def wrap_standard_pools(probes: Probes, one_worker: bool) -> None:
     probes.patch(multiprocessing, "Pool", make_pool)
 
 
-def wrap_joblib(probes: Probes, joblib: Any) -> None:
+def wrap_joblib(probes: ProbeHost, joblib: Any) -> None:
     parallel = joblib.Parallel
     initialise = parallel.__init__
     one_worker = probes.one_worker

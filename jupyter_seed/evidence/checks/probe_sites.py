@@ -16,10 +16,11 @@ import re
 import site
 import sys
 import sysconfig
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 CodeKind = Literal["cell", "user", "library"]
 
@@ -125,3 +126,29 @@ class SiteFinder:
             return Site(layer, line)
         module, module_file, module_line, function = user
         return Site(layer, line, module, module_file, module_line, function)
+
+
+class ProbeHost(Protocol):
+    """What the probe modules (clocks, frameworks, pools) use of :class:`.probes.Probes`.
+
+    They take it through this Protocol, so they need not import the module that calls them.
+    """
+
+    @property
+    def replace(self) -> bool: ...
+
+    @property
+    def one_worker(self) -> bool: ...
+
+    @property
+    def sites(self) -> SiteFinder: ...
+
+    def record(self, kind: str, site: Site | None, *, value: Any = None, **details: Any) -> None: ...
+
+    def patch(self, owner: Any, name: str, replacement: Any) -> None: ...
+
+    def next_seed(self) -> int: ...
+
+    def seeded_class(self, original: type, kind: str) -> type: ...
+
+    def unseeded_call(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]: ...
