@@ -6,8 +6,11 @@ prefix up to the last cell still to explain (:mod:`.doctor_runs`).
 
 1. ``entropy`` (``seed`` first under ``--mode asis``): two pairs of kernels whose probes
    replace every unseeded generator, entropy and clock call of the user's code by a
-   stand-in, each pair with its own stand-ins (a dose). The probes also record what
-   each cell calls: clocks, pools, ``np.empty``, frameworks.
+   stand-in and fill the memory ``np.empty`` / ``torch.empty`` hand it, each pair with
+   its own stand-ins (a dose). The probes also record what each cell calls: clocks,
+   pools, ``np.empty``, frameworks. A cell that starts process pools itself (its code
+   says so: that fixes only the order of experiments, never a cause) gets ``workers'
+   entropy`` first, side by side in this round (:func:`.doctor_plan.first_experiments`).
 2. Then, for the cells still unexplained, the experiments their observations call for,
    side by side: ``hash seed`` (``PYTHONHASHSEED`` 1, 2, 3), ``workers' entropy`` (the
    user's pools run their tasks in the kernel, entropy replaced: a child's entropy is then
@@ -38,6 +41,7 @@ from .doctor_causes import Cause, decisive_cause, fix_for, summary_causes
 from .doctor_plan import (
     DoctorBudget,
     decisive_bound,
+    first_experiments,
     follow_up,
     pairs_needed,
     repeated_bound,
@@ -253,16 +257,21 @@ def diagnose(
     limit = (budget or DoctorBudget()).limit(check_seconds)
     with tempfile.TemporaryDirectory(prefix="jupyter-seed-doctor-") as logs:
         doctor = _Doctor(runner, notebook, seed, Path(logs), limit)
-        first = "seed" if seed is None else "entropy"
-        requests = {first: 2} if baseline is not None else {first: 2, "baseline": 1}
+        firsts = first_experiments(seed, {index: _source(notebook, index) for index in differing})
+        # The usual first experiment always runs: it tells the kernel's own entropy calls apart.
+        requests = dict.fromkeys(["seed" if seed is None else "entropy", *firsts.values()], 2)
+        if baseline is None:
+            requests["baseline"] = 1
         found = doctor.round(requests, max(differing), first=True)
         base = baseline if baseline is not None else found.pop("baseline", [[]])[0]
         cells = [_cell(runner, index, base, (checked or {}).get(index, (1, 1))) for index in differing]
         for cell in cells:
-            cell.plan = _plan(cell.index, seed, doctor.events, threads_per_kernel)
+            first = firsts[cell.index]
+            cell.plan = _plan(cell.index, seed, doctor.events, threads_per_kernel, first)
             cell.causes += _clocks_shown(runner, cell.index, doctor.events, found.get(first, []))
-            if not cell.causes:
-                doctor.judge(cell, first, found.get(first, []))
+            for name in [name for name in cell.plan if name in found]:  # in the cell's own order
+                if not _confirmed(cell):
+                    doctor.judge(cell, name, found[name])
         _tensorflow_hook(doctor, cells)
         for _ in range(4):  # rounds: next experiments, then more pairs for those that need them
             open_cells = [cell for cell in cells if not _confirmed(cell)]
@@ -309,19 +318,24 @@ def _cell(runner: DoctorRuns, index: int, baseline: list[Any], checked: tuple[in
 
 
 def _plan(
-    index: int, seed: int | None, events: dict[str, list[dict[str, Any]]], threads: int | None
+    index: int, seed: int | None, events: dict[str, list[dict[str, Any]]], threads: int | None, first: str
 ) -> list[str]:
-    """The experiments this cell's observations call for, likeliest first."""
+    """The experiments this cell's observations call for, likeliest first (``first`` was fixed before)."""
     seen = [e for found in events.values() for e in found if (e.get("index") or 0) <= index]
     plan = ["seed", "entropy"] if seed is None else ["entropy"]
     plan.append("hash seed")
-    if any(e["kind"] == "worker pool" for e in seen):
+    if first == "workers' entropy" or any(e["kind"] == "worker pool" for e in seen):
         plan += ["workers' entropy", "one worker"]
     if threads != 1:
         plan.append("one thread")
     if any(e["kind"] == FRAMEWORK_KIND for e in seen):
         plan.append("deterministic ops")
-    return plan
+    return [first, *(name for name in plan if name != first)]
+
+
+def _source(notebook: Any, index: int) -> str:
+    source = notebook.cells[index - 1].get("source", "")
+    return source if isinstance(source, str) else "".join(source)
 
 
 def _confirmed(cell: _Cell) -> bool:

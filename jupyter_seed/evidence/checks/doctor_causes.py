@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .probe_frameworks import MEMORY_KINDS
+
 CLOCK_FIX = "a clock value in an output: leave it out, --ignore it, or tag the cell jupyter-seed-skip"
 CLOCK_KINDS = frozenset(
     {
@@ -190,6 +192,13 @@ def _calls(events: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
     return own or list(found.values())
 
 
+def _memory_calls(events: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    """``np.empty``-like calls in the cell, else in the cells before it (the array may be shown later)."""
+    chosen = [e for e in events if e["kind"] in MEMORY_KINDS and (e.get("index") or 0) <= index]
+    own = [e for e in chosen if e.get("index") == index]
+    return own or [e for e in chosen if e.get("index") is not None]
+
+
 def _by_kind(calls: list[dict[str, Any]]) -> dict[str, list[str]]:
     by_kind: dict[str, list[str]] = {}
     for event in calls:
@@ -206,10 +215,19 @@ def decisive_cause(
     """The confirmed cause an experiment stands for, named from what its probes recorded."""
     if experiment == "entropy":
         calls = _calls(events.get("entropy", []), index)
-        if not calls:
+        memory = [
+            Cause(
+                "uninitialised memory",
+                f"{kind} called at {', '.join(places[:3])}; filled with each dose's own bytes, {evidence}",
+                MEMORY_FIX,
+                True,
+            )
+            for kind, places in _by_kind(_memory_calls(events.get("entropy", []), index)).items()
+        ]
+        if not calls and not memory:
             text = f"with entropy and clocks made deterministic {evidence} (the call was not located)"
             return [Cause("unseeded entropy", text, fix_for(""), True)]
-        return [
+        return memory + [
             Cause(
                 kind,
                 f"called at {', '.join(places[:3])}; made deterministic, {evidence}",
@@ -303,7 +321,8 @@ def summary_causes(
     memory = _by_kind(
         [e for e in own if e["kind"] in ("numpy.empty()", "numpy.empty_like()", "torch.empty()")]
     )
-    for kind, places in memory.items():
+    confirmed_memory = any(c.confirmed and c.kind == "uninitialised memory" for c in causes)
+    for kind, places in () if confirmed_memory else memory.items():
         text = f"{kind} called at {', '.join(places[:3])}: values no generator produced, whatever the memory held"
         observed.append(Cause("uninitialised memory", f"{text}; the cell {tally}", MEMORY_FIX, False))
     pools = sorted(

@@ -32,6 +32,7 @@ the probability that any experiment is confirmed wrongly for a cell stays at mos
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from ..options import OptionError
@@ -144,3 +145,25 @@ def follow_up(differed: int, agreed: int, allowed: float, most: int = 10) -> tup
         if repeated_bound(differed + extra_base, agreed + extra) <= allowed
     ]
     return min(options)[1:] if options else None
+
+
+_PROCESS_POOL = re.compile(
+    r"\bjoblib\b|\bParallel\s*\(|\bmultiprocessing\b|\bProcessPoolExecutor\b|\bloky\b|\bPool\s*\("
+)
+
+
+def first_experiments(seed: int | None, sources: dict[int, str]) -> dict[int, str]:
+    """Each differing cell's first experiment, fixed from its code before any run is seen.
+
+    Only the order of the experiments is taken from the text, never a cause: a cell that
+    starts process pools itself gets ``workers' entropy`` first (its tasks' draws are then in
+    the kernel's reach, with the kernel's own entropy replaced as well), so that experiment
+    may use the first share of the false-confirmation probability and needs two pairs only.
+    """
+    usual = "seed" if seed is None else "entropy"
+    if seed is None:
+        return dict.fromkeys(sources, usual)  # --mode asis: "no seed" comes before anything else
+    return {
+        index: "workers' entropy" if _PROCESS_POOL.search(source) else usual
+        for index, source in sources.items()
+    }

@@ -42,7 +42,10 @@ class NotebookRuns:
         self, notebook: Any, run_args: dict[str, Any], compare: Callable[[list[Any], list[Any]], bool]
     ) -> None:
         self.notebook, self.run_args, self.compare = notebook, run_args, compare
-        self.concurrency = max(1, run_args.get("parallel") or usable_cores())
+        chosen = run_args.get("parallel")  # the user's --parallel is a limit: kept as it is
+        # Otherwise two kernels per core share, each with the check's threads: experiment kernels
+        # are started and stopped more than they compute, so with one per share the cores idle.
+        self.concurrency = max(1, chosen) if chosen else kernels_at_once(2 * usable_cores())
 
     def run(self, variants: list[Variant], last_cell: int) -> list[Any]:
         from .loading import require_nbclient
@@ -55,6 +58,7 @@ class NotebookRuns:
             runs=len(variants),
             on_run=lambda number, copy_: copies.__setitem__(number, copy_),
             variants=[(variant.env, variant.setup) for variant in variants],
+            at_once=self.concurrency,
             **self.run_args,
         )
         return [copies[number] for number in range(len(variants))]
@@ -65,6 +69,21 @@ class NotebookRuns:
 
     def differs(self, first: Any, second: Any, index: int) -> bool:
         return self.compare(self.outputs(first, index), self.outputs(second, index))
+
+
+KERNEL_MEMORY_BYTES = 1 << 30
+"""Memory set aside per experiment kernel (a framework-heavy kernel takes about this much)."""
+
+
+def kernels_at_once(wanted: int) -> int:
+    """``wanted``, fewer when the memory available would not hold that many kernels (one at least)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            fields = dict(line.split(":", 1) for line in meminfo if ":" in line)
+        available = int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return wanted  # not Linux: no way to tell, keep the plan
+    return max(1, min(wanted, available // KERNEL_MEMORY_BYTES))
 
 
 class CallbackRuns:

@@ -6,6 +6,7 @@ or at install time for a framework already loaded.
 
 from __future__ import annotations
 
+import random
 import sys
 from typing import Any
 
@@ -15,22 +16,64 @@ MEMORY_KINDS = frozenset({"numpy.empty()", "numpy.empty_like()", "torch.empty()"
 """Calls that hand out memory as it is: values no generator produced."""
 
 
+FILL_PATTERN_BYTES = 1 << 16
+"""Length of a dose's fill pattern, repeated over a larger array (memory is filled, never doubled)."""
+
+
 def record_memory(probes: ProbeHost, owner: Any, name: str, kind: str) -> None:
-    """Record calls of ``owner.name`` from the user's code (``np.empty``): uninitialised memory."""
+    """Record calls of ``owner.name`` from the user's code (``np.empty``): uninitialised memory.
+
+    With stand-ins (``replace``) the memory handed to the user's code is filled with the
+    dose's own bytes: a cell whose output shows it then agrees within a dose and differs
+    between doses, which confirms the cause by experiment like any entropy call.
+    """
     original = getattr(owner, name)
 
     def probe(*args: Any, **kwargs: Any) -> Any:
         caller = sys._getframe(1)
+        result = original(*args, **kwargs)
         # Compiled code (a Generator method, a ufunc) calls it too without a Python frame of its own:
         # only a caller whose code names the function called it itself.
         if name in caller.f_code.co_names:
             site = probes.sites.locate(caller)
             if site is not None:
                 probes.record(kind, site)
-        return original(*args, **kwargs)
+                if probes.replace:
+                    _fill(result, probes.next_seed())
+        return result
 
     probe.__name__ = probe.__qualname__ = name
     probes.patch(owner, name, probe)
+
+
+def _fill(memory: Any, seed: int) -> None:
+    """Overwrite an array's or tensor's bytes with ``seed``'s pattern; leave what has no plain bytes."""
+    pattern = random.Random(seed).randbytes(FILL_PATTERN_BYTES)
+    if type(memory).__module__.startswith("torch"):
+        import torch  # only reached with torch loaded: it made this tensor
+
+        if not memory.is_contiguous() or memory.is_complex() or memory.dtype == torch.bool:
+            return
+        flat = memory.view(-1).view(torch.uint8)
+        source = torch.frombuffer(bytearray(pattern), dtype=torch.uint8)
+        repeats = -(-flat.numel() // FILL_PATTERN_BYTES)
+        with torch.no_grad():
+            flat.copy_(source.repeat(max(repeats, 1))[: flat.numel()])
+        return
+    dtype = getattr(memory, "dtype", None)
+    if dtype is None or dtype.hasobject:  # object arrays hold references (None), not raw memory
+        return
+    try:
+        view = memoryview(memory).cast("B")
+    except (TypeError, ValueError):  # not contiguous: left as it is
+        return
+    import numpy  # only reached with numpy loaded: it made this array
+
+    flat = numpy.frombuffer(view, dtype=numpy.uint8)
+    tile = numpy.frombuffer(pattern, dtype=numpy.uint8)
+    whole = flat.size // FILL_PATTERN_BYTES * FILL_PATTERN_BYTES
+    flat[:whole].reshape(-1, FILL_PATTERN_BYTES)[:] = tile  # broadcast: no copy of the array's size
+    flat[whole:] = tile[: flat.size - whole]
 
 
 def wrap_numpy_memory(probes: ProbeHost, numpy: Any) -> None:

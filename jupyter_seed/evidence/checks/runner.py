@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ...seeding.messages import describe_error, short_text
+from .kernel_start import DeferredShutdowns, notebook_client_class
 from .loading import NotebookCheckError, load_notebook, require_nbclient
 
 __all__ = ["NotebookCheckError", "code_cells", "execute_runs", "for_each_run", "load_notebook"]
@@ -58,7 +59,7 @@ def kernel_env(threads: int | None = None, extra: dict[str, str] | None = None) 
     # which would make the pytest gate see other outputs than `jupyter-seed check`.
     env.pop("PYTEST_CURRENT_TEST", None)
     # The kernel must import this very jupyter_seed, installed or not (a source checkout).
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[3])
     paths = [package_parent] + [
         p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != package_parent
     ]
@@ -77,7 +78,8 @@ def threads_per_kernel(parallel: int) -> int | None:
     return None if parallel <= 1 else max(1, usable_cores() // parallel)
 
 
-def _kernel_name(notebook: Any) -> str:
+def kernel_name_for(notebook: Any) -> str:
+    """The notebook's kernel when this machine has it, else ``python3`` (saved elsewhere: run it here)."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     kernelspec = notebook.metadata.get("kernelspec")
@@ -116,53 +118,6 @@ def _with_setup_cell(notebook: Any, seed: int | None, per_cell: str | None, extr
         setup["id"] = SETUP_CELL_ID
         copy_.cells.insert(0, setup)
     return copy_
-
-
-def _client_class() -> Any:
-    nbclient, _ = require_nbclient()
-
-    class CellIdNotebookClient(nbclient.NotebookClient):  # type: ignore[misc, name-defined]
-        """Sends each cell's id as ``metadata.cellId``, as JupyterLab does (nbclient does not).
-
-        Derived per-cell seeds are keyed by the cell id, so without it a check would
-        derive different seeds from the ones a user's JupyterLab session gets.
-        """
-
-        current_cell_id: str | None = None
-
-        async def async_execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
-            self.current_cell_id = cell.get("id")
-            return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
-
-        async def async_start_new_kernel_client(self) -> Any:
-            client = await super().async_start_new_kernel_client()
-            session, channel, owner = client.session, client.shell_channel, self
-
-            def execute(
-                code: str,
-                silent: bool = False,
-                store_history: bool = True,
-                user_expressions: dict[str, Any] | None = None,
-                allow_stdin: bool | None = None,
-                stop_on_error: bool = True,
-            ) -> str:
-                content = {
-                    "code": code,
-                    "silent": silent,
-                    "store_history": store_history,
-                    "user_expressions": user_expressions or {},
-                    "allow_stdin": client.allow_stdin if allow_stdin is None else allow_stdin,
-                    "stop_on_error": stop_on_error,
-                }
-                metadata = {"cellId": owner.current_cell_id} if owner.current_cell_id else {}
-                message = session.msg("execute_request", content, metadata=metadata)
-                channel.send(message)
-                return str(message["header"]["msg_id"])
-
-            client.execute = execute
-            return client
-
-    return CellIdNotebookClient
 
 
 def _describe_failure(error: BaseException, notebook: Any, has_setup: bool, timeout: float | None) -> str:
@@ -293,6 +248,7 @@ def for_each_run(
     env: dict[str, str] | None = None,
     setup_extra: str = "",
     variants: Sequence[tuple[dict[str, str], str]] | None = None,
+    at_once: int | None = None,
 ) -> None:
     """Execute ``runs`` copies of ``notebook`` (``seed=None``: no seed, the notebook as it is).
 
@@ -306,6 +262,8 @@ def for_each_run(
     too and is raised); KeyboardInterrupt comes once every kernel is shut down after Ctrl-C.
     ``variants``: one ``(env, setup_extra)`` per run instead of the same for all (the doctor's
     experiments side by side); ``on_run`` then gets the run's index in ``variants``, from 0.
+    ``at_once``: kernels running at the same time, when more than ``parallel`` (which still sets
+    each kernel's math threads): a light kernel spends much of its start waiting, not computing.
     """
     import asyncio
 
@@ -314,17 +272,18 @@ def for_each_run(
     limit = max(1, min(runs, parallel or usable_cores()))
     per_run = list(variants) if variants is not None else [(env or {}, setup_extra)] * runs
     environments = [kernel_env(threads_per_kernel(limit), extra) for extra, _ in per_run]
-    kernel_name = _kernel_name(notebook)
+    kernel_name = kernel_name_for(notebook)
     # nbclient's timeout is an integer trait: a fractional limit is rounded up, never down.
     whole_timeout = None if timeout is None else max(1, math.ceil(timeout))
-    client_class = _client_class()
+    client_class = notebook_client_class()
     empty_notebook = require_nbclient()[1].v4.new_notebook()
     live: list[Any] = []  # clients whose kernel may still run, for the shutdown after a cancel
     interrupted = False
     finished = 0
 
     async def run_all() -> BaseException | None:
-        gate = asyncio.Semaphore(limit)
+        gate = asyncio.Semaphore(max(limit, min(runs, at_once or 0)))
+        shutdowns = DeferredShutdowns()
 
         async def one(number: int) -> None:
             nonlocal finished
@@ -341,6 +300,7 @@ def for_each_run(
                     record_timing=False,
                     shutdown_kernel="immediate",  # outputs are collected by then; no need to wait
                 )
+                client.shutdowns = shutdowns
                 live.append(client)
                 try:
                     # The kernels' own stderr (ipykernel's transport warnings) would bury our one-line errors.
@@ -356,7 +316,20 @@ def for_each_run(
             finished += 1
             on_run(number if variants is not None else finished, copy_)
 
-        tasks = [asyncio.ensure_future(one(number)) for number in range(runs)]
+        in_order: list[BaseException] = []  # failures as they happened
+
+        async def recorded(number: int) -> None:
+            try:
+                await one(number)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as error:
+                # A run stopped because another failed ends in nbclient's DeadKernelError: only
+                # the failure that came first says what went wrong.
+                in_order.append(error)
+                raise
+
+        tasks = [asyncio.ensure_future(recorded(number)) for number in range(runs)]
 
         def on_interrupt() -> None:
             nonlocal interrupted
@@ -371,9 +344,9 @@ def for_each_run(
                 task.cancel()  # a run failed: the others' results no longer matter
             await asyncio.wait(tasks)
         finally:
+            await shutdowns.wait()
             await _shut_down(live)
-        failures = [task.exception() for task in tasks if task.done() and not task.cancelled()]
-        return next((failure for failure in failures if failure is not None), None)
+        return in_order[0] if in_order else None
 
     failure = _run_coroutine(run_all)
     if interrupted:
