@@ -1,5 +1,5 @@
-"""jupyter-seed benchmarks: load cost, reseed cost, per-cell overhead and import-hook cost,
-side by side with the seeding functions people use today.
+"""jupyter-seed benchmarks: load cost, reseed cost, per-cell overhead, import-hook cost and process
+seeding's cost (child start-up, pool tasks), side by side with the seeding functions people use today.
 
     .venv/bin/python -m benchmarks            # full run (~8 min on 2 cores)
     .venv/bin/python -m benchmarks --quick    # fewer repetitions (~3 min)
@@ -29,10 +29,16 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from . import goals, imports, kernel, load, reseed
+from . import goals, imports, kernel, load, processes, reseed
 from .common import Options, Section, available
 
-SECTIONS: dict[str, Section] = {"load": load, "reseed": reseed, "kernel": kernel, "import": imports}
+SECTIONS: dict[str, Section] = {
+    "load": load,
+    "reseed": reseed,
+    "kernel": kernel,
+    "import": imports,
+    "processes": processes,
+}
 VERSIONS_OF = ("numpy", "torch", "tensorflow", "keras", "lightning", "accelerate", "monai")
 
 

@@ -10,6 +10,7 @@ function for anyone who wants a task's seed by hand. ``derive_seed(seed, key)``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .messages import short_text
@@ -45,6 +46,31 @@ def task_seed_of(seed: int, keys: tuple[Any, ...]) -> int:
 
     text = task_key_text(keys).encode("utf-8")
     return int.from_bytes(sha256(b"%s\0%d\0%s" % (TASK_TAG, seed, text)).digest()[:4], "big")
+
+
+def submission_seeds(seed: int, submission: int) -> Callable[[int], int]:
+    """``index -> task_seed_of(seed, (submission, index))``: the pools' per-task seeds, made cheap.
+
+    The same bytes are hashed (``…\\0[submission,index]``); only the hash of the
+    part every task of the submission shares is computed once and copied, which
+    halves the cost of a seed (~0.4 µs instead of ~1 µs) on a pool's hot path.
+    """
+    if type(seed) is not int or type(submission) is not int:
+        raise TypeError(f"seed and submission must be int, got {short_text(repr((seed, submission)))}")
+    from hashlib import sha256
+
+    shared = sha256(b"%s\0%d\0[%d," % (TASK_TAG, seed, submission))
+    copy = shared.copy
+    from_bytes = int.from_bytes
+
+    def seed_of(index: int) -> int:
+        if type(index) is not int:  # bool or an int subclass: JSON text differs, take the general path
+            return task_seed_of(seed, (submission, index))
+        state = copy()
+        state.update(b"%d]" % index)
+        return from_bytes(state.digest()[:4], "big")
+
+    return seed_of
 
 
 def task_seed(*keys: Any) -> int:

@@ -39,3 +39,10 @@ def process_draws(path: str) -> None:
 
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(list(draw(path)[1:]), handle)
+
+
+def hash_seed_for_children(key: Any) -> tuple[Any, str | None]:
+    """What a task's own child processes would get as ``PYTHONHASHSEED``."""
+    import os
+
+    return key, os.environ.get("PYTHONHASHSEED")

@@ -40,7 +40,7 @@ def _benchmarks(*args: str, timeout: float = 240) -> subprocess.CompletedProcess
 
 @pytest.mark.kernel
 def test_quick_benchmark_prints_every_table_and_renders_again_from_its_json(tmp_path: Path) -> None:
-    # The smallest configuration that still runs all four sections: no anchors
+    # The smallest configuration that still runs every section: no anchors
     # (they take seconds each to import) and only torch for the import section.
     raw = tmp_path / "results.json"
     result = _benchmarks("--quick", "--no-anchors", "--frameworks", "torch", "--json", str(raw))
@@ -53,6 +53,8 @@ def test_quick_benchmark_prints_every_table_and_renders_again_from_its_json(tmp_
         "## 3. Per-cell overhead",
         "## 3b. Inside the same kernel",
         "## 4. Post-import hook",
+        "## 5. Processes: interpreter start-up",
+        "## 5b. Processes: Pool.map of 10,000 tiny tasks",
         "## Goals",
     ):
         assert heading in out, f"missing {heading!r} in:\n{out}"
@@ -63,6 +65,12 @@ def test_quick_benchmark_prints_every_table_and_renders_again_from_its_json(tmp_
     # The instrumented child's own figures for the hook are measured, not zero or missing.
     results = json.loads(raw.read_text(encoding="utf-8"))
     assert results["import"]["torch"]["callback_ms"] > 0 and results["import"]["torch"]["finder_ms"] > 0
+    processes = results["processes"]
+    assert set(processes["tasks"]["methods"]) == {"fork", "spawn"}
+    for figures in processes["tasks"]["methods"].values():
+        assert all(figures["us_per_task"][variant] > 0 for variant in ("off", "on", "anchor"))
+    assert processes["start_up"]["available"] and processes["start_up"]["hook_file_us"] > 0
+    assert "the start-up hook adds ≤ 1 ms" in out and "seeded Pool.map ≤ 1.1x plain Pool.map" in out
     # render(dict) is the whole of what a section prints: the JSON alone gives the same tables.
     from benchmarks.run import render
 

@@ -57,6 +57,20 @@ def kernel_hashing_fixed() -> bool:
     return sys.flags.hash_randomization == 0 or (value is not None and value != "random")
 
 
+_held_for_children = False
+
+
+def hold_for_children() -> None:
+    """From now on this process's children get the ``PYTHONHASHSEED`` set now; reseeds leave it alone.
+
+    Called by a pool worker before its first task: each task's reseed would otherwise
+    rewrite the variable (a ``setenv`` per task, and glibc keeps every distinct value:
+    ~76 MiB per million tasks), while a value fixed per worker is just as reproducible.
+    """
+    global _held_for_children
+    _held_for_children = True
+
+
 def fixed_hash_seed() -> str | None:
     """The kernel's own hash seed when it was fixed at start (``None``: its hashing is randomized)."""
     if not kernel_hashing_fixed():
@@ -79,6 +93,8 @@ class HashSeedSource(RandomSource):
         return None
 
     def seed(self, seed: int) -> None:
+        if _held_for_children:
+            return
         texts = self._texts.get(seed)
         if texts is None:
             if len(self._texts) > 4096:  # derived per-cell seeds: one per cell
