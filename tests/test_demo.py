@@ -4,6 +4,10 @@
 * It runs top to bottom in a real kernel, in well under two minutes, and its outputs
   say what its prose says (unseeded runs differ, seeded re-runs repeat, the check and
   the sweep report).
+* ``jupyter-seed check`` on a copy of it gives exactly the verdict the README states: the
+  only cells that differ are the ones tagged ``jupyter-seed-expect-differ`` (a seedless
+  ``default_rng()`` on purpose), and none differs for a timing (the sweeps' wall times are
+  marked and masked).
 * The binder files build a working environment the way repo2docker does: in a fresh
   virtual environment, from a copy of the repository, ``pip install -r
   binder/requirements.txt`` run from the repository root, then ``binder/postBuild``;
@@ -36,6 +40,9 @@ TIME_BUDGET_S = 120  # "runs top to bottom on CPU in under two minutes"
 
 # The demo's training lines: "... torch loss 0.184830   keras loss 2.505572".
 RUN_LINE = re.compile(r"torch loss (\d+\.\d+)\s+keras loss (\d+\.\d+)")
+EXPECT_DIFFER = "jupyter-seed-expect-differ"
+TAGGED_ON_PURPOSE = ["rng", "rng-again", "check-bad"]  # a seedless default_rng(), to show what a seed does not fix
+MARKED_TIMING = re.compile(r'<span class="jupyter-seed-timing">\d+\.\d+ s</span>')
 
 
 # ----------------------------------------------------------------- helpers
@@ -118,8 +125,11 @@ def check_demo_outputs(nb: Any, *, preloaded: bool) -> None:
     bad = stdout(cells["check-bad"])
     assert "NOT reproducible" in bad and "default_rng" in bad, bad
 
-    # %%seed --sweep 0:20: a summary over 20 seeds with a histogram.
+    # %%seed --sweep 0:20: a summary over 20 seeds with a histogram, each seed's wall time marked.
     sweep = results(cells["sweep"])
+    for sweep_id, seeds in (("sweep", 20), ("compare-base", 12)):
+        html = " ".join(str(data.get("text/html", "")) for data in results(cells[sweep_id]))
+        assert len(MARKED_TIMING.findall(html)) == seeds, html[-2000:]
     assert sweep, "the sweep displayed nothing"
     sweep_text = " ".join(str(data.get("text/plain", "")) for data in sweep)
     assert "20 seeds" in sweep_text, sweep_text
@@ -165,6 +175,16 @@ def test_demo_notebook_is_stored_clean() -> None:
         assert command in sources, command
     markdown = " ".join(cell["source"] for cell in nb.cells if cell["cell_type"] == "markdown")
     assert "toolbar" in markdown.lower() and "badge" in markdown.lower()
+
+
+def test_demo_tags_the_cells_that_differ_on_purpose_and_says_so() -> None:
+    nb = load_demo()
+    tagged = [cell["id"] for cell in nb.cells if EXPECT_DIFFER in cell.get("metadata", {}).get("tags", [])]
+    assert tagged == TAGGED_ON_PURPOSE
+    cells = cells_by_id(nb)
+    for cell_id in tagged:
+        assert "default_rng()" in cells[cell_id]["source"]
+    assert EXPECT_DIFFER in cells["rng-again-md"]["source"] and EXPECT_DIFFER in cells["check-bad-md"]["source"]
 
 
 def test_demo_text_renders_with_default_fonts() -> None:
@@ -278,6 +298,40 @@ def test_demo_runs_top_to_bottom() -> None:
     first, second = cells_by_id(nb), cells_by_id(head)
     assert stdout(second["seeded-run"]) == stdout(first["seeded-run"])
     assert losses(stdout(second["problem"])) != losses(stdout(first["problem"]))
+
+
+def _readme_demo_verdict() -> str:
+    """The verdict line the README's set-up section states for the demo's check."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = readme.index("`jupyter-seed check binder/demo.ipynb`")
+    found = re.compile(r"```text\n(Result: [^\n]*)\n```").search(readme, command)
+    assert found and found.start() - command < 400, "the README states no verdict right after the command"
+    return found.group(1)
+
+
+@pytest.mark.kernel
+@pytest.mark.timeout(600)
+def test_the_demo_passes_its_own_check_with_the_verdict_the_readme_states(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jupyter_seed.cli import main
+
+    copy = tmp_path / "demo.ipynb"  # the check runs beside the notebook: never in binder/
+    shutil.copy(DEMO, copy)
+    code = main(["check", str(copy)])  # the README's command, with its defaults
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == _readme_demo_verdict(), out
+    assert code == 0, out
+    marks = dict(re.findall(r"^  cell +(\d+) (\w+) ", out, re.M))
+    positions = {cell["id"]: str(n) for n, cell in enumerate(load_demo().cells, start=1)}
+    # Only the cells tagged to differ differ, each for its default_rng() numbers; every other cell,
+    # the sweeps with their per-seed wall times included, reproduces: nothing differs for a clock.
+    assert sorted(n for n, mark in marks.items() if mark != "ok") == sorted(
+        positions[cell_id] for cell_id in TAGGED_ON_PURPOSE
+    ), out
+    assert set(marks.values()) == {"ok", "differs"}, out
+    for cell_id in ("sweep", "compare-base", "compare-new"):
+        assert marks[positions[cell_id]] == "ok", out
 
 
 # ------------------------------------------------- the Binder environment

@@ -5,9 +5,18 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from .shapes import NotebookReportShape
+from .shapes import CellReportShape, NotebookReportShape
 
 Format = Literal["text", "json", "markdown"]
+AS_TAGGED = "differs, as its jupyter-seed-expect-differ tag says"
+TAGGED_BUT_SAME = "reproduced, though tagged jupyter-seed-expect-differ"
+
+
+def _tag_note(cell: CellReportShape) -> str:
+    """What the cell's jupyter-seed-expect-differ tag made of its result ("" when untagged)."""
+    if not cell.expected_to_differ or cell.skipped:
+        return ""
+    return TAGGED_BUT_SAME if cell.reproducible else AS_TAGGED
 
 
 def to_text(report: NotebookReportShape) -> str:
@@ -16,13 +25,17 @@ def to_text(report: NotebookReportShape) -> str:
     ]
     for cell in report.cells:
         mark = "skipped" if cell.skipped else "ok     " if cell.reproducible else "DIFFERS"
+        note = _tag_note(cell)
+        mark = "differs" if note == AS_TAGGED else mark  # lower case: not against the verdict
         lines.append(f"  cell {cell.index:>3} {mark} {cell.first_line}")
+        if note:
+            lines.append(f"               {note}")
         if cell.difference is not None:
             lines.append(f"               run {cell.run} vs run 1: {cell.difference}")
             if cell.divergence is not None:
                 lines.append(f"               {cell.divergence}")
             lines += [f"               cause {rank}: {cause}" for rank, cause in enumerate(cell.causes, 1)]
-            if report.doctor_seconds is not None and not cell.causes:
+            if report.doctor_seconds is not None and not cell.causes and not note:
                 lines.append("               cause: none found by the doctor's experiments")
     if report.doctor_seconds is not None:
         lines.append(f"Doctor: diagnostic runs took {report.doctor_seconds:.1f} s.")
@@ -47,7 +60,9 @@ def to_markdown(report: NotebookReportShape) -> str:
     for cell in report.cells:
         status = "✅ reproduces" if cell.reproducible else "❌ differs"
         status = "⏭️ skipped" if cell.skipped else status
+        status = "☑️ differs, as tagged" if _tag_note(cell) == AS_TAGGED else status
         detail = "" if cell.difference is None else f"run {cell.run} vs run 1: {cell.difference}"
+        detail = "<br>".join(filter(None, [_tag_note(cell), detail]))
         if cell.divergence is not None:
             detail += f"<br>{cell.divergence}"
         if cell.causes:
@@ -77,6 +92,7 @@ def to_json(report: NotebookReportShape) -> str:
                     "id": cell.cell_id,
                     "reproducible": cell.reproducible,
                     "skipped": cell.skipped,
+                    "expected_to_differ": cell.expected_to_differ,
                     "source": cell.source,
                     "causes": [cause.as_dict() for cause in cell.causes],
                     "likely_causes": [str(cause) for cause in cell.causes],

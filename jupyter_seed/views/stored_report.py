@@ -57,6 +57,7 @@ def to_text(report: StoredReport) -> str:
             lines.append("               cause: none found by the doctor's experiments")
     if report.doctor_seconds is not None:
         lines.append(f"Doctor: diagnostic runs took {report.doctor_seconds:.1f} s.")
+        lines += [f"  {entry}" for entry in getattr(report, "doctor_experiments", [])]
     lines.append(_provenance_line(report))
     if report.count("float-drift"):
         lines.append(f"Tolerance: {_tolerance(report)} (a number may move by atol + rtol x |stored|).")
@@ -136,6 +137,7 @@ def to_json(report: StoredReport) -> str:
             "atol": report.atol,
             "seconds": round(report.seconds, 3),
             "doctor_seconds": None if report.doctor_seconds is None else round(report.doctor_seconds, 3),
+            "doctor_experiments": list(getattr(report, "doctor_experiments", [])),
             "provenance_recorded": report.provenance is not None,
             "environment_changes": report.changes,
             "ok": report.ok,

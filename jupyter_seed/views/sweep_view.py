@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from .shapes import MetricSummaryShape, SeedRunShape, SweepResultShape
+from .timing import timing_html
 
 FAILED_SHOWN = 10
 PER_SEED_ROWS = 1000
@@ -126,12 +127,12 @@ def sweep_html(result: SweepResultShape) -> str:
         return ", ".join(f"{k}={v:.6g}" for k, v in (run.metrics or {}).items()) or str(run.error)
 
     per_seed = "".join(
-        f"<tr><td>{run.seed}</td><td>{escape(outcome(run))}</td><td>{run.seconds:.3g}</td></tr>"
+        f"<tr><td>{run.seed}</td><td>{escape(outcome(run))}</td><td>{timing_html(run.seconds)}</td></tr>"
         for run in result.runs[:PER_SEED_ROWS]
     )
     parts.append(
         "<details><summary>per seed</summary><table><thead><tr><th>seed</th><th>result</th>"
-        f"<th>seconds</th></tr></thead><tbody>{per_seed}</tbody></table></details></div>"
+        f"<th>wall time</th></tr></thead><tbody>{per_seed}</tbody></table></details></div>"
     )
     return "".join(parts)
 

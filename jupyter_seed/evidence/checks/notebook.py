@@ -44,6 +44,9 @@ Format = Literal["text", "json", "markdown"]
 
 SKIP_TAGS = frozenset({"jupyter-seed-skip", "nbval-ignore-output"})
 """Cell tags whose outputs are not compared (the cell still runs); nbval's tag is honoured too."""
+EXPECT_DIFFER_TAG = "jupyter-seed-expect-differ"
+"""A cell that differs on purpose (it shows what is not seeded): compared and reported, never
+counted against the verdict and not diagnosed; one that reproduces after all is reported too."""
 
 __all__ = ["CellReport", "NotebookCheckError", "NotebookReport", "check_notebook", "execute_runs"]
 
@@ -64,6 +67,8 @@ class CellReport:
     """Tagged ``jupyter-seed-skip``: run, not compared."""
     divergence: Divergence | None = None
     """With ``localize``: where two traced runs first part (:mod:`.localize`)."""
+    expected_to_differ: bool = False
+    """Tagged ``jupyter-seed-expect-differ``: a difference is what the notebook says it shows."""
 
     @property
     def reproducible(self) -> bool:
@@ -101,7 +106,12 @@ class NotebookReport:
 
     @property
     def differing(self) -> list[CellReport]:
-        return [cell for cell in self.cells if not cell.reproducible]
+        """The cells that differ against the verdict (not those tagged to differ)."""
+        return [cell for cell in self.cells if not cell.reproducible and not cell.expected_to_differ]
+
+    @property
+    def differing_as_tagged(self) -> list[CellReport]:
+        return [cell for cell in self.cells if not cell.reproducible and cell.expected_to_differ]
 
     @property
     def ok(self) -> bool:
@@ -119,9 +129,17 @@ class NotebookReport:
         return run_vs_run(self.runs)
 
     def summary(self) -> str:
+        tagged = len(self.differing_as_tagged)
+        as_tagged = (
+            f"as its {EXPECT_DIFFER_TAG} tag says" if tagged == 1 else f"as their {EXPECT_DIFFER_TAG} tags say"
+        )
         if self.ok:
+            if tagged:
+                rest = "the other one differs" if tagged == 1 else f"the other {tagged} differ"
+                return f"{len(self.cells) - tagged} of {len(self.cells)} code cells reproduce; {rest}, {as_tagged}"
             return f"all {len(self.cells)} code cells reproduce"
-        return f"{len(self.differing)} of {len(self.cells)} code cells differ"
+        also = f" (and {tagged} more, {as_tagged})" if tagged else ""
+        return f"{len(self.differing)} of {len(self.cells)} code cells differ{also}"
 
     def render(self, format: Format) -> str:
         from ...views.notebook_report import render
@@ -173,7 +191,9 @@ def check_notebook(
     cells: list[CellReport] = []
     for index, cell in code_cells(notebook):
         cell_report = CellReport(index, cell.get("id"), cell.source)
-        cell_report.skipped = bool(SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])))
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        cell_report.skipped = bool(SKIP_TAGS & tags)
+        cell_report.expected_to_differ = EXPECT_DIFFER_TAG in tags
         cells.append(cell_report)
     first_run: list[Any] = []
     kept_for_doctor: list[Any] = []  # the first two runs: the doctor's baseline (memory stays constant)

@@ -12,17 +12,18 @@ import base64
 from typing import Any
 
 from .text_rules import Rules, normalize_text, terminal_text
-from .values import Difference, array_difference, first_difference, short_repr
+from .values import Difference, array_difference, differing_excerpts, first_difference, short_repr
 
 
 def text_difference(first: str, second: str, where: str) -> Difference | None:
-    """The first differing line of two texts, numbered from 1."""
+    """The first differing line of two texts, numbered from 1; a long line is excerpted around
+    its first differing character (:func:`.values.differing_excerpts`)."""
     if first == second:
         return None
     lines_a, lines_b = first.splitlines(), second.splitlines()
     for number, (left, right) in enumerate(zip(lines_a, lines_b, strict=False), start=1):
         if left != right:
-            return Difference(f"{where} line {number}", short_repr(left), short_repr(right))
+            return Difference(f"{where} line {number}", *differing_excerpts(left, right))
     number = min(len(lines_a), len(lines_b)) + 1
     return Difference(
         f"{where} line {number}",

@@ -6,9 +6,10 @@ Two steps, both conservative (a digit that is data is never masked):
   ``\\r`` returns to the start of the line and ``\\b`` steps back one character, so a
   progress bar redrawn 3 or 30 times (tqdm, Keras ``fit``) shows its final state only.
 - :func:`normalize_text` applies the volatile rules: ANSI colour codes, memory
-  addresses, the kernel's process id in ipykernel's cell file names, timestamps,
-  durations, rates, progress-bar clocks, ``%timeit`` loop counts and the prefix of
-  absl/glog log lines (timestamp and thread id).
+  addresses, the kernel's process id in ipykernel's cell file names, the wall times our
+  own views mark in HTML (:mod:`jupyter_seed.views.timing`), timestamps, durations,
+  rates, progress-bar clocks, ``%timeit`` loop counts and the prefix of absl/glog log
+  lines (timestamp and thread id).
 
 The same rules serve every check: ``jupyter-seed check``, the pytest option, the doctor
 and ``%%seed --check`` in the kernel.
@@ -18,7 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from re import Pattern
+
+from ...views.timing import TIMING_CLASS
 
 _ANSI = r"\x1b\[[0-9;?]*[A-Za-z]"
 _ADDRESS = r"0x[0-9a-fA-F]{4,}"
@@ -27,28 +31,77 @@ _ADDRESS = r"0x[0-9a-fA-F]{4,}"
 # + str(murmur2_x86(cell source, 0xC70F6907)) + ".py". The hash depends on the cell's code only;
 # the PID differs in every kernel, and a warning raised at notebook code prints that path.
 _IPYKERNEL_CELL_FILE = r"(?<![\w.])ipykernel_\d+(?=[\\/]\d+\.py\b)"
+# What our views mark as a wall time in HTML (views/timing.py): the span's text, whatever the
+# figure looks like. Before the duration rule, which would leave "<duration>" in its place.
+_MARKED_TIMING = rf'(<span class="{TIMING_CLASS}">)[^<]*(</span>)'
 
-VOLATILE_PATTERNS: tuple[tuple[str, str], ...] = (
-    (_ANSI, ""),
-    (_ADDRESS, "0x…"),
-    (_IPYKERNEL_CELL_FILE, "ipykernel_<pid>"),
+@dataclass(frozen=True)
+class VolatileRule:
+    """One default rule: what it masks, in words (for ``--help``), and how."""
+
+    name: str
+    pattern: str
+    replacement: str
+
+
+VOLATILE_RULES: tuple[VolatileRule, ...] = (
+    VolatileRule("ANSI colour codes", _ANSI, ""),
+    VolatileRule("memory addresses", _ADDRESS, "0x…"),
+    VolatileRule("the kernel's process id in ipykernel's cell file names", _IPYKERNEL_CELL_FILE, "ipykernel_<pid>"),
+    VolatileRule("wall times our own views mark as timings", _MARKED_TIMING, r"\1<timing>\2"),
     # absl/glog: "I0000 00:00:1795395956.798704   22741 port.cc:153] message" (TensorFlow, JAX at start-up)
-    (r"(?m)^[IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ [\w.\-/]+:\d+\]", "<log line>"),
-    (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", "<timestamp>"),
+    VolatileRule(
+        "the prefix of absl/glog log lines (time, thread id)",
+        r"(?m)^[IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ [\w.\-/]+:\d+\]",
+        "<log line>",
+    ),
+    VolatileRule(
+        "timestamps", r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", "<timestamp>"
+    ),
     # tqdm's clock: "[00:01<00:02, " and "[00:01<?, "
-    (r"\[\d+:\d\d(:\d\d)?<(\d+:\d\d(:\d\d)?|\?)", "[<elapsed><<remaining>"),
+    VolatileRule(
+        "tqdm's elapsed and remaining time", r"\[\d+:\d\d(:\d\d)?<(\d+:\d\d(:\d\d)?|\?)", "[<elapsed><<remaining>"
+    ),
     # µ (U+00B5 MICRO SIGN) and μ (U+03BC GREEK SMALL LETTER MU, what IPython's %timeit writes)
-    (r"\b\d+(\.\d+)?\s?(ns|µs|μs|us|ms|s|sec|secs|seconds|min)\b", "<duration>"),
-    (r"(\b\d+(\.\d+)?|\?)\s?(it|s|B|kB|KB|MB|GB|samples|steps?|batch(es)?)/s\b", "<rate>"),
-    (r"\b\d[\d,]* loops? each\b", "<n> loops each"),
+    VolatileRule(
+        "durations with a unit (3.2 ms, 41 µs, 2 s)",
+        r"\b\d+(\.\d+)?\s?(ns|µs|μs|us|ms|s|sec|secs|seconds|min)\b",
+        "<duration>",
+    ),
+    VolatileRule(
+        "rates (it/s, samples/s, MB/s)",
+        r"(\b\d+(\.\d+)?|\?)\s?(it|s|B|kB|KB|MB|GB|samples|steps?|batch(es)?)/s\b",
+        "<rate>",
+    ),
+    VolatileRule("%timeit's loop counts", r"\b\d[\d,]* loops? each\b", "<n> loops each"),
     # %timeit's own timing remark, printed or not depending on how the runs went
-    (r"The slowest run took [\d.]+ times longer than the fastest\.[^\n]*\n?", ""),
+    VolatileRule(
+        "%timeit's slowest-run remark",
+        r"The slowest run took [\d.]+ times longer than the fastest\.[^\n]*\n?",
+        "",
+    ),
 )
 """Default normalisation of volatile text, applied in this order.
 
-Each rule is ``(regex, replacement)``; ``--ignore REGEX`` adds rules that replace
-their match with ``<ignored>``.
+``--ignore REGEX`` adds rules that replace their match with ``<ignored>``.
 """
+VOLATILE_PATTERNS: tuple[tuple[str, str], ...] = tuple((r.pattern, r.replacement) for r in VOLATILE_RULES)
+"""The rules as ``(regex, replacement)``."""
+
+
+def rule_names() -> str:
+    """The default rules in words, in one line (for ``--help``)."""
+    return ", ".join(rule.name for rule in VOLATILE_RULES)
+
+
+def rule_listing() -> str:
+    """Every default rule: its name, its regular expression and what replaces a match (``--list-rules``)."""
+    lines = []
+    for number, rule in enumerate(VOLATILE_RULES, start=1):
+        shown = rule.replacement or "nothing (the match is removed)"
+        lines.append(f"{number:2}. {rule.name}\n    regex: {rule.pattern}\n    becomes: {shown}")
+    return "\n".join(lines)
+
 
 Rules = list[tuple[Pattern[str], str]]
 

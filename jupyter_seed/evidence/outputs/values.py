@@ -39,6 +39,30 @@ def short_repr(value: object, limit: int = _REPR_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def differing_excerpts(first: str, second: str, limit: int = _REPR_LIMIT) -> tuple[str, str]:
+    """Both texts as :func:`short_repr` shows them, or, when that would cut them, an excerpt of each
+    around their first differing character, so the two sides never read the same.
+
+    ``…`` stands for what is left out on either side: ``…'27</td><td>0.183 s</td>'…``.
+    """
+    if len(repr(first)) <= limit and len(repr(second)) <= limit:
+        return short_repr(first), short_repr(second)
+    common = 0
+    for left, right in zip(first, second, strict=False):
+        if left != right:
+            break
+        common += 1
+    window = limit - 4  # room for the quotes and the two marks
+    start = max(0, common - window // 4)  # a quarter of the excerpt before the difference, for context
+
+    def excerpt(text: str) -> str:
+        piece = text[start : start + window]
+        shown = " ".join(repr(piece).split())
+        return ("…" if start > 0 else "") + shown + ("…" if start + window < len(text) else "")
+
+    return excerpt(first), excerpt(second)
+
+
 def first_difference(first: object, second: object, where: str = "value") -> Difference | None:
     """``None`` when ``first`` and ``second`` are exactly equal, else where they first differ.
 
