@@ -7,6 +7,8 @@ Eight light notebooks (a few pure-Python cells) checked as one collection
 the same 16 copies, as many at a time as there are usable cores, with the same share of
 math threads per kernel. Goal: collection <= 1.2x plain. CPU utilisation is the CPU time
 of this process and every kernel it started (reaped children) over wall time x cores.
+Then the collection with `--against-stored` (outputs stored by `jupyter-seed run` first, not
+timed: one execution per notebook when all match) against plain nbclient once per notebook.
 Then the same collection on a 2-worker LocalCluster (started before the clock), with the
 overhead per notebook over plain nbclient. Plain and collection runs are interleaved and
 the median kept.
@@ -114,18 +116,33 @@ def collection(folder: Path, scheduler: Any = None) -> None:
         raise RuntimeError(f"a light notebook did not reproduce:\n{result.render()}")
 
 
+def against_stored(folder: Path) -> None:
+    """The collection checked against the outputs stored in it: one execution per notebook when all match."""
+    result = check_collection([folder], {"against_stored": True}, progress=False)
+    if any(outcome.verdict != "reproducible" for outcome in result.outcomes):
+        raise RuntimeError(f"a light notebook did not match its stored outputs:\n{result.render()}")
+
+
 def measure(options: Options, count: int = 8) -> dict[str, Any]:
     import distributed
+
+    from jupyter_seed.evidence.checks.run_command import run_notebook
 
     repeat = 1 if options.quick else 3
     with tempfile.TemporaryDirectory(prefix="jupyter-seed-bench-") as scratch:
         folder = Path(scratch)
         paths = write_collection(folder, count)
-        plain, checked = [], []
+        stored = Path(scratch) / "stored"
+        stored.mkdir()
+        progress("collection: storing outputs with `jupyter-seed run` (not timed)")
+        stored_paths = [Path(run_notebook(path, output=stored / path.name, seed=3407).path) for path in paths]
+        plain, checked, plain_once, against = [], [], [], []
         for number in range(repeat):
             progress(f"collection: plain nbclient and the collection, repeat {number + 1} of {repeat}")
             plain.append(timed(lambda: plain_nbclient(paths, 2)))
             checked.append(timed(lambda: collection(folder)))
+            plain_once.append(timed(lambda: plain_nbclient(stored_paths, 1)))
+            against.append(timed(lambda: against_stored(stored)))
         progress("collection: a 2-worker LocalCluster")
         started = time.perf_counter()
         with (
@@ -147,6 +164,8 @@ def measure(options: Options, count: int = 8) -> dict[str, Any]:
         "repeat": repeat,
         "plain": middle(plain),
         "collection": middle(checked),
+        "plain_once": middle(plain_once),
+        "against_stored": middle(against),
         "dask": middle(on_dask),
         "cluster_start_s": cluster_start,
     }
@@ -170,6 +189,14 @@ def render(data: dict[str, Any]) -> str:
             f"{label:<34} {figures['wall_s']:7.1f} {figures['cpu_s']:7.1f} {100 * figures['utilisation']:7.0f}%"
         )
     lines.append(f"collection / plain: {ratio:.2f}x (goal <= 1.20: {'met' if ratio <= 1.2 else 'NOT met'})")
+    if "against_stored" in data:
+        once, against = data["plain_once"], data["against_stored"]
+        stored_ratio = against["wall_s"] / once["wall_s"]
+        lines.append(
+            f"--against-stored (1 execution each, all match): {against['wall_s']:.1f} s, CPU use "
+            f"{100 * against['utilisation']:.0f}%, against plain nbclient once each {once['wall_s']:.1f} s: "
+            f"{stored_ratio:.2f}x (goal <= 1.20: {'met' if stored_ratio <= 1.2 else 'NOT met'})"
+        )
     lines.append(
         f"Dask: {per_notebook:+.2f} s per notebook over plain nbclient "
         f"(cluster start {data['cluster_start_s']:.1f} s, not counted; its CPU adds the workers' own)"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ._version import __version__
-from .cli_collection import add_collection_options
+from .cli_collection import AGAINST_STORED, add_collection_options, check_arguments
 from .cli_stored import add_against_stored_options, check_against_stored_command, configure_run
 from .evidence.checks.notebook import EXIT_INTERRUPTED, EXIT_NOT_RUN
 from .evidence.checks.runner import DEFAULT_CELL_TIMEOUT
@@ -19,10 +19,9 @@ from .evidence.options import (
     DEFAULT_SEED,
     MAX_RUNS,
     OptionError,
-    check_options_of,
     parse_seed,
 )
-from .evidence.outputs.text_rules import VOLATILE_PATTERNS
+from .evidence.outputs.text_rules import rule_listing, rule_names
 from .seeding.messages import one_line
 
 # Option values are read as text and checked by jupyter_seed.evidence.options, never by an
@@ -35,6 +34,14 @@ class _OneLineErrors(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, one_line(f"{self.prog}: error: {message}") + "\n")
+
+
+class _ListRules(argparse.Action):
+    """``--list-rules``: like ``--version``, answered before the notebook paths are asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(rule_listing())
+        parser.exit(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,10 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    rules = "; ".join(f"{pattern!s} -> {replacement}" for pattern, replacement in VOLATILE_PATTERNS)
+    rules = rule_names().replace("%", "%%")  # argparse formats help with %
     parser.description = (
         "Run a notebook --runs times in fresh kernels with jupyter_seed loaded and the seed applied, "
-        "and compare every cell's outputs (cells tagged jupyter-seed-skip run but are not compared). "
+        "and compare every cell's outputs (cells tagged jupyter-seed-skip run but are not compared; "
+        "a cell tagged jupyter-seed-expect-differ, one that differs on purpose, is compared and reported "
+        "but does not count against the verdict). "
         "Exit 0: all cells reproduce; 1: some differ; 2: the notebook could not be run; 130: interrupted."
     )
     parser.add_argument(
@@ -111,7 +120,14 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
         action="append",
         default=[],
         metavar="REGEX",
-        help=f"also replace matches of REGEX before comparing text (repeatable). Always applied: {rules}",
+        help=f"also replace matches of REGEX before comparing text (repeatable). Always masked: {rules} "
+        "(--list-rules shows each rule's regular expression)",
+    )
+    parser.add_argument(
+        "--list-rules",
+        action=_ListRules,
+        nargs=0,
+        help="print every text rule applied before comparing, with its regular expression, and exit",
     )
     parser.add_argument(
         "--format", choices=("text", "json", "markdown"), default="text", help="report format"
@@ -145,22 +161,13 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .evidence.checks.doctor_plan import parse_doctor_budget
     from .evidence.checks.notebook import NotebookCheckError, check_notebook
 
-    if getattr(args, "against_stored", False):
-        if args.localize:
-            raise OptionError("--localize compares two fresh runs; it does not go with --against-stored")
+    arguments = check_arguments(args)  # the same options, checked the same way, as a collection's
+    if arguments.pop(AGAINST_STORED):
         return check_against_stored_command(args)
-    for flag in ("rtol", "atol"):
-        if getattr(args, flag, None) is not None:
-            raise OptionError(f"--{flag} goes with --against-stored")
     try:
-        options = check_options_of(args)
-        report = check_notebook(
-            args.notebook, **options.arguments(), doctor=not args.no_doctor, localize=args.localize,
-            doctor_budget=None if args.doctor_budget is None else parse_doctor_budget(args.doctor_budget),
-        )
+        report = check_notebook(args.notebook, **arguments)
     except (NotebookCheckError, ValueError) as error:
         print(f"jupyter-seed check: error: {error}", file=sys.stderr)
         return EXIT_NOT_RUN

@@ -10,13 +10,41 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import Any
 
+from .cli_stored import against_stored_arguments
+from .evidence.collection.outcome import AGAINST_STORED
 from .evidence.options import OptionError, check_options_of
 from .seeding.messages import one_line
 
 Handler = Callable[[argparse.Namespace], int]
 COLLECTION_FLAGS = ("scheduler", "junit_xml", "cache")
 EXIT_NOT_RUN = 2
+
+
+def check_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """Every option of ``check``, checked, as the keyword arguments of the check that runs one notebook.
+
+    ``check_notebook``'s, or with ``against_stored`` true ``check_against_stored``'s. The single
+    check and each notebook of a collection take them from here, so a flag that reaches one
+    reaches the other (``tests/evidence/test_collection_options.py`` holds every flag to it).
+    """
+    if getattr(args, "against_stored", False):
+        if args.localize:
+            raise OptionError("--localize compares two fresh runs; it does not go with --against-stored")
+        return {AGAINST_STORED: True, **against_stored_arguments(args)}
+    for flag in ("rtol", "atol"):
+        if getattr(args, flag, None) is not None:
+            raise OptionError(f"--{flag} goes with --against-stored")
+    from .evidence.checks.doctor_plan import parse_doctor_budget
+
+    return {
+        AGAINST_STORED: False,
+        **check_options_of(args).arguments(),
+        "doctor": not args.no_doctor,
+        "localize": args.localize,
+        "doctor_budget": None if args.doctor_budget is None else parse_doctor_budget(args.doctor_budget),
+    }
 
 
 def add_collection_options(check: argparse.ArgumentParser) -> None:
@@ -54,15 +82,13 @@ def check_paths(args: argparse.Namespace, single: Handler) -> int:
     if is_single_file(paths) and not any(getattr(args, flag, None) for flag in COLLECTION_FLAGS):
         args.notebook = paths[0]
         return single(args)
-    if getattr(args, "against_stored", False):
-        raise OptionError("--against-stored checks one notebook at a time (for now): name one file")
     from .evidence.collection.command import run_command
     from .evidence.collection.discovery import find_notebooks
 
-    options = check_options_of(args)
+    arguments = check_arguments(args)  # every flag checked before a path is searched or a kernel started
     try:
         args.notebook = [str(path) for path in find_notebooks(paths)]
-        return run_command(args, options)
+        return run_command(args, arguments)
     except ValueError as error:  # a path naming no notebook, a scheduler that does not answer, a bad flag
         print(one_line(f"jupyter-seed check: error: {error}"), file=sys.stderr)
         return EXIT_NOT_RUN

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
+from .evidence.checks.doctor_plan import parse_doctor_budget
 from .evidence.checks.loading import NotebookCheckError
 from .evidence.checks.runner import DEFAULT_CELL_TIMEOUT
 from .evidence.options import (
@@ -106,26 +108,31 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def against_stored_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """``check_against_stored``'s keyword arguments from the flags, each checked; only what was given
+    overrides the notebook's configuration. The single check's, and each notebook's of a collection."""
+    options = check_options_of(args)
+    return {
+        "seed": options.seed if args.seed is not None else None,
+        "mode": options.mode if args.mode is not None or args.per_cell is not None else None,
+        "per_cell": options.per_cell,
+        "runs": options.runs if args.runs is not None else None,
+        "timeout": options.timeout,
+        "ignore": options.ignore,
+        "parallel": options.parallel,
+        "rtol": parse_tolerance(args.rtol, DEFAULT_RTOL, "--rtol"),
+        "atol": parse_tolerance(args.atol, DEFAULT_ATOL, "--atol"),
+        "doctor": not args.no_doctor,
+        "doctor_budget": None if args.doctor_budget is None else parse_doctor_budget(args.doctor_budget),
+    }
+
+
 def check_against_stored_command(args: argparse.Namespace) -> int:
     from .evidence.checks.against_stored import check_against_stored
 
-    options = check_options_of(args)
-    rtol = parse_tolerance(args.rtol, DEFAULT_RTOL, "--rtol")
-    atol = parse_tolerance(args.atol, DEFAULT_ATOL, "--atol")
+    arguments = against_stored_arguments(args)
     try:
-        report = check_against_stored(
-            args.notebook,
-            seed=options.seed if args.seed is not None else None,
-            mode=options.mode if args.mode is not None or args.per_cell is not None else None,
-            per_cell=options.per_cell,
-            runs=options.runs if args.runs is not None else None,
-            timeout=options.timeout,
-            ignore=options.ignore,
-            parallel=options.parallel,
-            rtol=rtol,
-            atol=atol,
-            doctor=not args.no_doctor,
-        )
+        report = check_against_stored(args.notebook, **arguments)
     except (NotebookCheckError, ValueError) as error:
         print(f"jupyter-seed check: error: {error}", file=sys.stderr)
         return EXIT_NOT_RUN

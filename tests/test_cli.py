@@ -234,3 +234,18 @@ def test_the_same_mistake_gets_the_same_message_at_every_door(
     name = "--runs" if option == "runs" else "seed"  # the positional seed has no flag
     assert str(info.value) == f"{name} {rule}"
     assert jupyter_seed.state() == before
+
+
+def test_check_help_names_the_text_rules_in_words_and_list_rules_shows_each_regex() -> None:
+    from jupyter_seed.evidence.outputs.text_rules import VOLATILE_RULES
+
+    shown = cli("check", "--help")
+    assert shown.returncode == 0
+    help_text = " ".join(shown.stdout.split())
+    assert "Always masked: ANSI colour codes, memory addresses" in help_text
+    assert "%timeit's loop counts" in help_text and "--list-rules" in help_text
+    assert not any(rule.pattern in help_text for rule in VOLATILE_RULES)  # no raw regular expression
+    listed = cli("check", "--list-rules")  # no notebook needed, like --version
+    assert listed.returncode == 0 and listed.stderr == ""
+    for number, rule in enumerate(VOLATILE_RULES, start=1):
+        assert f"{number:2}. {rule.name}\n    regex: {rule.pattern}\n" in listed.stdout

@@ -260,6 +260,27 @@ def test_unseeded_cell_is_nondeterministic_with_its_cause(
     ]
 
 
+def test_the_doctor_budget_reaches_the_doctor_of_the_stored_outputs_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_notebook(tmp_path / "hashes.ipynb", "print(hash('jupyter-seed') % 100003)")
+    assert main(["run", str(path)]) == 0
+    capsys.readouterr()
+    runs = {}
+    for budget in ("0.001", "60"):
+        code, out, err = cli(
+            capsys, "check", str(path), "--against-stored", "--doctor-budget", budget, "--format", "json"
+        )
+        assert code == 1, err
+        runs[budget] = json.loads(out)
+    cut, full = runs["0.001"], runs["60"]
+    assert any(
+        entry.startswith("not tried (budget 0.0 s): hash seed") for entry in cut["doctor_experiments"]
+    ), cut
+    assert not any(cause["confirmed"] for cause in cut["cells"][0]["causes"])
+    assert [c["kind"] for c in full["cells"][0]["causes"] if c["confirmed"]] == ["hash randomisation"], full
+
+
 def test_bad_options_are_one_line_and_exit_2(stored: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for args in (
         ("--against-stored", "--rtol", "-1"),

@@ -44,10 +44,14 @@ def test_uninitialised_memory_and_clock_values_are_never_confirmed_on_a_wrong_ca
         cell = by_index[index]
         if not cell.reproducible:
             first = cell.causes[0]
-            # Confirmed only on dosed pairs: the memory filled with each dose's own bytes.
-            assert (first.kind, first.confirmed) == ("uninitialised memory", True), cell.causes
+            assert first.kind == "uninitialised memory", cell.causes
             assert f"numpy.empty() called at cell {index} line" in first.evidence
-            assert "each dose with its own output" in first.evidence
+            if first.confirmed:  # on dosed pairs: the memory filled with each dose's own bytes
+                assert "each dose with its own output" in first.evidence
+            else:  # the check's own runs were not all different (the memory repeated): observed only
+                summary = cell.causes[1]
+                assert first.label == "observed" and summary.label == "not found", cell.causes
+                assert re.search(r"differed in \d+ of \d+ pairs?", summary.evidence)
     assert by_index[7].reproducible  # waiting 3 ms on the stand-in clock ends in about 3 ms
     assert report.doctor_seconds is not None and report.doctor_seconds < 300
 

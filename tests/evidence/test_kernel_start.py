@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,12 @@ from jupyter_seed.evidence.checks.kernel_start import DeferredShutdowns, prompt_
 from jupyter_seed.evidence.checks.runner import execute_runs, kernel_env
 
 pytestmark = pytest.mark.kernel
+
+
+def run_async(main: Any) -> Any:
+    """``asyncio.run(main())`` in a thread of its own: the test process may have a loop running."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result(timeout=120)
 
 
 def test_a_prompt_client_is_ready_with_iopub_connected() -> None:
@@ -44,7 +52,7 @@ def test_a_prompt_client_is_ready_with_iopub_connected() -> None:
             await manager.shutdown_kernel(now=True)
 
     for _ in range(3):  # a late IOPub subscription happens now and then: never a lost first output
-        assert asyncio.run(start_and_execute()) == ["first words\n"]
+        assert run_async(start_and_execute) == ["first words\n"]
 
 
 def test_a_prompt_client_says_when_the_kernel_dies_before_answering() -> None:
@@ -64,7 +72,7 @@ def test_a_prompt_client_says_when_the_kernel_dies_before_answering() -> None:
             await manager.cleanup_resources()
 
     with pytest.raises(RuntimeError, match="died"):
-        asyncio.run(start_dying())
+        run_async(start_dying)
 
 
 def test_deferred_shutdowns_are_all_awaited_and_their_errors_swallowed() -> None:
@@ -83,7 +91,7 @@ def test_deferred_shutdowns_are_all_awaited_and_their_errors_swallowed() -> None
         await shutdowns.wait()
         assert not shutdowns.pending
 
-    asyncio.run(main())
+    run_async(main)
     assert sorted(finished) == [0, 1, 3]
 
 

@@ -110,6 +110,8 @@ class StoredReport:
     """The first fresh run's kernel's provenance."""
     changes: list[str] = field(default_factory=list)
     doctor_seconds: float | None = None
+    doctor_experiments: list[str] = field(default_factory=list)
+    """What the doctor ran, with pairs and seconds, and what its budget left out."""
 
     @property
     def differing(self) -> list[StoredCellReport]:
@@ -181,14 +183,19 @@ def check_against_stored(
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
     doctor: bool = True,
+    doctor_budget: Any = None,
 ) -> StoredReport:
     """Compare a fresh run of the notebook with its stored outputs and classify every code cell.
 
     ``seed``/``mode``/``per_cell`` override the configuration recorded in the notebook
     (none given: the recorded one, else the notebook as it is). ``runs``: fresh runs
     every time (default: one, and a second only when a cell differs beyond tolerance).
+    ``doctor_budget``: as the run-vs-run check's (seconds, ``"2x"`` the check's time).
     Raises :class:`NotebookCheckError` (one line) when the notebook cannot be run.
     """
+    from .doctor_plan import parse_doctor_budget
+
+    budget = None if doctor_budget is None else parse_doctor_budget(doctor_budget, "doctor_budget")
     if runs is not None:
         validate_runs(runs)
     validate_parallel(parallel)
@@ -277,7 +284,7 @@ def check_against_stored(
     )
     nondeterministic = [cell for cell in cells if cell.kind == "nondeterministic"]
     if doctor and nondeterministic:
-        _diagnose(report, nondeterministic, notebook, rules, run_args)
+        _diagnose(report, nondeterministic, notebook, rules, run_args, budget)
     return report
 
 
@@ -319,7 +326,12 @@ def _classify(cell: StoredCellReport, recorded: bool, changes: list[str], fresh_
 
 
 def _diagnose(
-    report: StoredReport, cells: list[StoredCellReport], notebook: Any, rules: Any, run_args: dict[str, Any]
+    report: StoredReport,
+    cells: list[StoredCellReport],
+    notebook: Any,
+    rules: Any,
+    run_args: dict[str, Any],
+    budget: Any,
 ) -> None:
     from .doctor import diagnose
 
@@ -334,10 +346,18 @@ def _diagnose(
     checked = {cell.index: (1, (cell.run or 2) - 1) for cell in cells}
     try:
         diagnosis = diagnose(
-            notebook, [c.index for c in cells], run, still_differs, report.configuration.seed, checked
+            notebook,
+            [c.index for c in cells],
+            run,
+            still_differs,
+            report.configuration.seed,
+            checked,
+            budget=budget,
+            check_seconds=report.seconds,  # its fresh runs: the doctor's default budget is 1.5x that
         )
     except NotebookCheckError:
         return  # a diagnostic run failed: report the class without causes rather than guess
     report.doctor_seconds = diagnosis.seconds
+    report.doctor_experiments = list(diagnosis.experiments)
     for cell in cells:
         cell.causes = diagnosis.causes.get(cell.index, [])

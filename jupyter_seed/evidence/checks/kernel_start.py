@@ -14,6 +14,7 @@ awaited before the runner returns.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import time
 from queue import Empty
 from typing import Any
@@ -112,6 +113,9 @@ def notebook_client_class() -> Any:
                 await super()._async_cleanup_kernel()
             else:  # the outputs are in: the next run need not wait for this kernel's exit
                 self.shutdowns.defer(super()._async_cleanup_kernel())
+                # The runner awaits that shutdown before it returns: nbclient's exit hook for this
+                # client would find it done (no kernel manager left) and fail at interpreter exit.
+                atexit.unregister(self._cleanup_kernel)
 
         async def async_execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
             self.current_cell_id = cell.get("id")

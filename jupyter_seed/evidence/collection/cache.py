@@ -2,8 +2,9 @@
 
 The key is a SHA-256 of everything the verdict rests on: the notebook's code cells (id,
 source, outputs, tags) and its kernelspec and recorded provenance; every local module it
-imports (modules and packages beside it, followed through their own imports); the check's
-options (``parallel`` aside: it changes the time, not the verdict); and the environment
+imports (modules and packages beside it, followed through their own imports); every option of
+the check (``--against-stored`` and its tolerances, the doctor's, ``--localize``; ``parallel``
+aside: it changes the time, not the verdict); and the environment
 (Python, jupyter-seed, the installed versions of every package the notebook and its modules
 import, the variables that change seeding and math threads). Any change gives another key,
 so it runs. Only clean verdicts are kept: a notebook that differs or fails always runs.
@@ -26,7 +27,8 @@ from .outcome import NotebookOutcome
 
 __all__ = ["CACHE_VERSION", "NotebookCache", "cache_key", "local_imports"]
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+"""2: every option of the single check is in the key (the doctor's, ``--localize``, ``--against-stored``)."""
 MAX_MODULES = 200
 """Local modules followed per notebook at most: a folder of generated code must not stall the key."""
 ENVIRONMENT_VARIABLES = (

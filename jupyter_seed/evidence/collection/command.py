@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from ..options import CheckOptions
 from .cache import NotebookCache, cache_key
 from .discovery import find_notebooks
 from .local import Task, run_local
-from .outcome import NotebookOutcome, interrupted, worst_exit_code
+from .outcome import NotebookOutcome, check_arguments_known, interrupted, kernels_per_check, worst_exit_code
 from .reports import append_step_summary, summary_markdown, summary_text, write_junit
 
 __all__ = ["CollectionResult", "check_collection", "run_command"]
@@ -80,7 +80,7 @@ def _names(paths: list[Path]) -> list[Task]:
 
 def check_collection(
     paths: Sequence[str | os.PathLike[str]],
-    options: CheckOptions | None = None,
+    options: CheckOptions | Mapping[str, Any] | None = None,
     *,
     doctor: bool = True,
     scheduler: Any = None,
@@ -90,13 +90,20 @@ def check_collection(
 ) -> CollectionResult:
     """Check every notebook the paths name (files, folders, globs) with the same options.
 
+    ``options``: :class:`CheckOptions`, or every keyword argument of the single check as a
+    mapping (``doctor``, ``localize``, ``doctor_budget``...; with ``against_stored`` true those of
+    ``check_against_stored``: what :func:`jupyter_seed.cli_collection.check_arguments` builds
+    from the flags). ``doctor`` applies where the mapping does not say.
     ``scheduler``: ``None`` runs here, side by side; ``"local"`` starts a Dask
     ``LocalCluster``; an address or a ``distributed.Client`` runs on that cluster.
     ``cache``: a folder of clean verdicts (see :mod:`.cache`). Ctrl-C stops the queue and
     returns what finished, ``interrupted`` set. Bad paths or options raise ValueError first.
     """
-    options = options or CheckOptions()
-    arguments = options.arguments()
+    if options is None or isinstance(options, CheckOptions):
+        arguments = {**(options or CheckOptions()).arguments(), "doctor": doctor}
+    else:
+        arguments = {"doctor": doctor, **options}
+    check_arguments_known(arguments)
     store = NotebookCache(cache) if cache is not None else None
     started = time.perf_counter()
     tasks = _names(find_notebooks([os.fspath(p) for p in paths]))
@@ -130,13 +137,11 @@ def check_collection(
                 on_outcome(outcome)
 
         if scheduler is None:
-            found, stopped = run_local(to_run, arguments, doctor=doctor, on_outcome=heard)
+            found, stopped = run_local(to_run, arguments, on_outcome=heard)
         else:
             from .dask_path import run_on_dask
 
-            found, stopped = run_on_dask(
-                to_run, arguments, doctor=doctor, scheduler=scheduler, on_outcome=heard
-            )
+            found, stopped = run_on_dask(to_run, arguments, scheduler=scheduler, on_outcome=heard)
         outcomes.update(found)
     except KeyboardInterrupt:  # while reading the cache: nothing runs yet
         stopped = True
@@ -156,22 +161,23 @@ def _check_writable(path: str, flag: str) -> None:
         raise ValueError(f"{flag} {path}: is a folder")
 
 
-def run_command(args: argparse.Namespace, options: CheckOptions) -> int:
-    """``jupyter-seed check PATH...`` for a collection: print the reports and the summary; the exit status."""
+def run_command(args: argparse.Namespace, arguments: Mapping[str, Any]) -> int:
+    """``jupyter-seed check PATH...`` for a collection: print the reports and the summary; the exit status.
+
+    ``arguments``: every option of the single check, checked (``cli_collection.check_arguments``).
+    """
     if args.junit_xml:
         _check_writable(args.junit_xml, "--junit-xml")
     scheduler = args.scheduler
     if scheduler is not None:
         from .dask_path import connect
 
-        client, cluster = connect(scheduler, options.runs, options.parallel)
+        client, cluster = connect(scheduler, kernels_per_check(arguments), arguments.get("parallel"))
         scheduler = client
     else:
         client = cluster = None
     try:
-        result = check_collection(
-            args.notebook, options, doctor=not args.no_doctor, scheduler=scheduler, cache=args.cache
-        )
+        result = check_collection(args.notebook, arguments, scheduler=scheduler, cache=args.cache)
     finally:
         if client is not None:
             client.close()

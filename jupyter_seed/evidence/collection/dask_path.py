@@ -16,8 +16,10 @@ import io
 import os
 import tarfile
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -26,12 +28,54 @@ from ...seeding.messages import describe_error, short_text
 from .discovery import SKIPPED_FOLDERS
 from .kernels import kernel_children, stop_kernels
 from .local import STOP_DEADLINE, Task, plan
-from .outcome import NotebookOutcome, check_one, interrupted, not_run
+from .outcome import NotebookOutcome, check_one, interrupted, kernels_per_check, not_run
 
 __all__ = ["SHIP_LIMIT", "SchedulerError", "check_shipped", "pack_folder", "run_on_dask"]
 
 SHIP_LIMIT = 64 * 2**20
 """Most bytes of one notebook's folder sent to a worker: large data sets belong on the workers."""
+CARRIED_VARIABLES = ("PYTHONHASHSEED", "CUBLAS_WORKSPACE_CONFIG", "TF_DETERMINISTIC_OPS")
+"""Variables that change results, taken to the worker's kernels as they are here (set or unset):
+Dask's nanny gives its workers ``PYTHONHASHSEED=6640`` when it is unset or 0, so without this a
+notebook that hashes str reproduces on a worker and differs here (against stored outputs: another
+class, ``environment``)."""
+_carried_lock = threading.Lock()
+_carried_users = 0
+_carried_saved: dict[str, str | None] = {}
+
+
+def submitter_environment() -> dict[str, str | None]:
+    return {name: os.environ.get(name) for name in CARRIED_VARIABLES}
+
+
+@contextmanager
+def carried_environment(values: dict[str, str | None]) -> Iterator[None]:
+    """The submitter's variables in this worker while checks run; the worker's own back after the last.
+
+    Every check of one collection carries the same values; a worker running several at once
+    sets them once and restores them when the last ends.
+    """
+    global _carried_users, _carried_saved
+    with _carried_lock:
+        if _carried_users == 0:
+            _carried_saved = {name: os.environ.get(name) for name in values}
+        _carried_users += 1
+        _set_variables(values)
+    try:
+        yield
+    finally:
+        with _carried_lock:
+            _carried_users -= 1
+            if _carried_users == 0:
+                _set_variables(_carried_saved)
+
+
+def _set_variables(values: dict[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 class SchedulerError(JupyterSeedError, ValueError):
@@ -77,16 +121,25 @@ def _unpack(archive: bytes, root: str) -> None:
 
 
 def check_shipped(
-    archive: bytes, relative: str, name: str, arguments: dict[str, Any], doctor: bool
+    archive: bytes,
+    relative: str,
+    name: str,
+    arguments: dict[str, Any],
+    environment: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """On the worker: unpack the folder, check the notebook in it, hand back the outcome as a dict."""
+    """On the worker: unpack the folder, check the notebook in it, hand back the outcome as a dict.
+
+    ``arguments`` are the single check's, every option with them (as on this machine);
+    ``environment``: :data:`CARRIED_VARIABLES` as the submitter has them.
+    """
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="jupyter-seed-shipped-") as root:
         try:
             _unpack(archive, root)
         except (OSError, ValueError, tarfile.TarError) as error:
             return not_run(name, f"unpacking on the worker failed: {describe_error(error)}").as_dict()
-        outcome = check_one(Path(root) / relative, name, arguments, doctor)
+        with carried_environment(environment or {}):
+            outcome = check_one(Path(root) / relative, name, arguments)
     return {**outcome.as_dict(), "seconds": time.perf_counter() - started}
 
 
@@ -97,7 +150,10 @@ def worker_kernels() -> int:
 
 
 def connect(scheduler: Any, runs: int, parallel: int | None) -> tuple[Any, Any]:
-    """A ``distributed.Client`` (and the cluster it started, for ``local``), or SchedulerError."""
+    """A ``distributed.Client`` (and the cluster it started, for ``local``), or SchedulerError.
+
+    ``runs``: kernels one notebook's check runs at a time (:func:`~.outcome.kernels_per_check`).
+    """
     try:
         import distributed
     except ImportError:
@@ -112,13 +168,18 @@ def connect(scheduler: Any, runs: int, parallel: int | None) -> tuple[Any, Any]:
     try:
         if scheduler == "local":
             workers = plan(runs, parallel).notebooks_at_a_time
-            cluster = distributed.LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=40,
-            )
+            before = dict(os.environ)
+            try:
+                cluster = distributed.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=40,
+                )
+            finally:  # its nannies write their workers' variables (PYTHONHASHSEED=6640) into ours
+                os.environ.clear()
+                os.environ.update(before)
             return distributed.Client(cluster), cluster
         return distributed.Client(scheduler, timeout="10s"), None
     except Exception as error:  # noqa: BLE001 - any failure to connect is one line
@@ -144,17 +205,17 @@ def run_on_dask(
     tasks: list[Task],
     arguments: dict[str, Any],
     *,
-    doctor: bool,
     scheduler: Any,
     on_outcome: Callable[[NotebookOutcome], None],
 ) -> tuple[dict[str, NotebookOutcome], bool]:
     """Check every task on the cluster; outcomes by name, and whether Ctrl-C stopped it."""
     import distributed
 
-    client, cluster = connect(scheduler, arguments.get("runs", 2), arguments.get("parallel"))
+    client, cluster = connect(scheduler, kernels_per_check(arguments), arguments.get("parallel"))
     outcomes: dict[str, NotebookOutcome] = {}
     futures: list[Any] = []
     names: dict[str, str] = {}  # future key -> notebook, for a future that fails without an outcome
+    environment = submitter_environment()
     try:
         archives: dict[Path, Any] = {}
         for task in tasks:
@@ -172,7 +233,9 @@ def run_on_dask(
             key = f"jupyter-seed-check-{os.getpid()}-{time.time_ns()}-{len(futures)}"
             names[key] = task.name
             futures.append(
-                client.submit(check_shipped, shipped, task.path.name, task.name, arguments, doctor, key=key)
+                client.submit(
+                    check_shipped, shipped, task.path.name, task.name, arguments, environment, key=key
+                )
             )
         for future in distributed.as_completed(futures):
             try:

@@ -24,7 +24,7 @@ from typing import Any
 from ...seeding.messages import describe_error
 from ..checks.runner import THREAD_VARIABLES, threads_per_kernel, usable_cores
 from .kernels import kernel_children, stop_kernels
-from .outcome import NotebookOutcome, check_one, interrupted, not_run
+from .outcome import NotebookOutcome, check_one, interrupted, kernels_per_check, not_run
 
 __all__ = ["Plan", "Task", "plan", "run_local", "stop_everything"]
 
@@ -97,11 +97,13 @@ def run_local(
     tasks: list[Task],
     arguments: dict[str, Any],
     *,
-    doctor: bool,
     on_outcome: Callable[[NotebookOutcome], None],
 ) -> tuple[dict[str, NotebookOutcome], bool]:
-    """Check every task; ``on_outcome`` hears each as it finishes. Returns outcomes by name, interrupted."""
-    layout = plan(arguments.get("runs", 2), arguments.get("parallel"))
+    """Check every task with the single check's ``arguments`` (:func:`~.outcome.check_one`).
+
+    ``on_outcome`` hears each as it finishes. Returns outcomes by name, and whether it was interrupted.
+    """
+    layout = plan(kernels_per_check(arguments), arguments.get("parallel"))
     arguments = {**arguments, "parallel": layout.kernels_per_notebook}
     stop = threading.Event()
     outcomes: dict[str, NotebookOutcome] = {}
@@ -110,7 +112,7 @@ def run_local(
         if stop.is_set():
             return interrupted(task.name)
         try:
-            return check_one(task.path, task.name, arguments, doctor)
+            return check_one(task.path, task.name, arguments)
         except Exception as error:  # noqa: BLE001 - one notebook's surprise must not end the others
             return not_run(task.name, describe_error(error))
 

@@ -2,17 +2,21 @@
 
 An outcome is plain data (str, int, float, bool) so that it crosses to and from a Dask worker
 and into the cache as JSON, the same everywhere. :func:`check_one` makes one from the single
-check, :func:`~jupyter_seed.evidence.checks.notebook.check_notebook`, unchanged.
+check, unchanged: :func:`~jupyter_seed.evidence.checks.notebook.check_notebook`, or
+:func:`~jupyter_seed.evidence.checks.against_stored.check_against_stored` with ``--against-stored``.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
 from ...seeding.messages import short_text
+from ..checks.against_stored import StoredCellReport, StoredReport, check_against_stored
 from ..checks.notebook import (
     EXIT_DIFFERENT,
     EXIT_INTERRUPTED,
@@ -22,8 +26,22 @@ from ..checks.notebook import (
     NotebookReport,
     check_notebook,
 )
+from ..options import DEFAULT_RUNS
 
-__all__ = ["VERDICTS", "NotebookOutcome", "Verdict", "check_one", "interrupted", "worst_exit_code"]
+__all__ = [
+    "AGAINST_STORED",
+    "VERDICTS",
+    "NotebookOutcome",
+    "Verdict",
+    "check_arguments_known",
+    "check_one",
+    "interrupted",
+    "kernels_per_check",
+    "worst_exit_code",
+]
+
+AGAINST_STORED = "against_stored"
+"""The argument that says which single check runs: ``check_against_stored`` when true."""
 
 Verdict = Literal["reproducible", "differs", "not run", "interrupted"]
 VERDICTS: dict[str, int] = {
@@ -85,17 +103,22 @@ class NotebookOutcome:
         return replace(self, cached=True, seconds=0.0)
 
 
-def _first_cause(report: NotebookReport) -> str:
+def _first_cause(report: NotebookReport | StoredReport) -> str:
+    """The first differing cell's first cause; against stored outputs, its class first."""
     for cell in report.differing:
+        kind = f"{cell.kind}: " if isinstance(cell, StoredCellReport) else ""
         if cell.causes:
-            return short_text(f"cell {cell.index}: {cell.causes[0].kind} [{cell.causes[0].label}]", 120)
+            return short_text(f"cell {cell.index}: {kind}{cell.causes[0].kind} [{cell.causes[0].label}]", 120)
+        if isinstance(cell, StoredCellReport) and cell.kind != "nondeterministic":
+            detail = cell.changes[0] if cell.changes else cell.difference.where if cell.difference else ""
+            return short_text(f"cell {cell.index}: {cell.kind}" + (f" ({detail})" if detail else ""), 120)
         where = cell.difference.where if cell.difference is not None else "outputs"
         found = "cause not found" if report.doctor_seconds is not None else "doctor off"
-        return short_text(f"cell {cell.index}: differs at {where} ({found})", 120)
+        return short_text(f"cell {cell.index}: {kind}differs at {where} ({found})", 120)
     return ""
 
 
-def from_report(report: NotebookReport, name: str, seconds: float) -> NotebookOutcome:
+def from_report(report: NotebookReport | StoredReport, name: str, seconds: float) -> NotebookOutcome:
     report.path = name  # the report names the notebook as the person named it, wherever it ran
     return NotebookOutcome(
         notebook=name,
@@ -120,17 +143,39 @@ def interrupted(name: str, seconds: float = 0.0) -> NotebookOutcome:
     return NotebookOutcome(name, "interrupted", first_cause="interrupted", seconds=seconds, text=line)
 
 
-def check_one(
-    path: str | os.PathLike[str], name: str, arguments: dict[str, Any], doctor: bool = True
-) -> NotebookOutcome:
+def _check_of(arguments: Mapping[str, Any]) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """The single check the arguments are for, and its keyword arguments (``against_stored`` popped)."""
+    keywords = dict(arguments)
+    return (check_against_stored if keywords.pop(AGAINST_STORED, False) else check_notebook), keywords
+
+
+def check_arguments_known(arguments: Mapping[str, Any]) -> None:
+    """ValueError naming the first argument the check does not take, before any notebook runs."""
+    check, keywords = _check_of(arguments)
+    taken = inspect.signature(check).parameters
+    for key in keywords:
+        if key == "path" or key not in taken:
+            raise ValueError(f"{check.__name__} takes no option {short_text(repr(key))}")
+
+
+def kernels_per_check(arguments: Mapping[str, Any]) -> int:
+    """Kernels one notebook's check runs at a time: its runs (against stored: one, unless ``runs``)."""
+    runs = arguments.get("runs")
+    return int(runs) if runs else 1 if arguments.get(AGAINST_STORED) else DEFAULT_RUNS
+
+
+def check_one(path: str | os.PathLike[str], name: str, arguments: Mapping[str, Any]) -> NotebookOutcome:
     """Check one notebook with the single check; ``name`` is how the reports name it.
 
-    A notebook that cannot be run is an outcome (``not run``, its one-line reason), not an
-    error: the collection goes on. KeyboardInterrupt goes through to the caller.
+    ``arguments``: the single check's keyword arguments, ``doctor`` included; with
+    ``against_stored`` true those of ``check_against_stored`` (:func:`~jupyter_seed.cli_collection.check_arguments`
+    builds them from the flags). A notebook that cannot be run is an outcome (``not run``, its
+    one-line reason), not an error: the collection goes on. KeyboardInterrupt goes through.
     """
     started = time.perf_counter()
+    check, keywords = _check_of(arguments)
     try:
-        report = check_notebook(path, **arguments, doctor=doctor)
+        report = check(path, **keywords)
     except (NotebookCheckError, ValueError) as error:
         reason = str(error)
         prefix = f"{path}: "
