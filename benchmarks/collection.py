@@ -130,10 +130,10 @@ def measure(options: Options, count: int = 8) -> dict[str, Any]:
 
     repeat = 1 if options.quick else 3
     with tempfile.TemporaryDirectory(prefix="jupyter-seed-bench-") as scratch:
-        folder = Path(scratch)
-        paths = write_collection(folder, count)
-        stored = Path(scratch) / "stored"
+        folder, stored = Path(scratch) / "fresh", Path(scratch) / "stored"  # two collections, side by side
+        folder.mkdir()
         stored.mkdir()
+        paths = write_collection(folder, count)
         progress("collection: storing outputs with `jupyter-seed run` (not timed)")
         stored_paths = [Path(run_notebook(path, output=stored / path.name, seed=3407).path) for path in paths]
         plain, checked, plain_once, against = [], [], [], []
