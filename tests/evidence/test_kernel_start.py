@@ -124,3 +124,38 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ", 1)[1][0] != "Z"
     except OSError:
         return False
+
+
+def test_a_kernel_that_publishes_no_status_for_kernel_info_is_still_ready() -> None:
+    """Not every kernel publishes busy/idle for kernel_info: after a few such replies, the stock wait."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    from jupyter_seed.evidence.checks.kernel_start import SILENT_KERNEL_REPLIES
+
+    base = prompt_client_class()
+    replies: list[int] = []
+
+    class SilentStatusClient(base):  # type: ignore[misc, valid-type]
+        async def _iopub_echoes(self, asked: set[str]) -> bool:
+            replies.append(len(asked))
+            return False  # as if the kernel never published the status of these requests
+
+    async def start() -> str:
+        manager = AsyncKernelManager(kernel_name="python3")
+        manager.client_factory = SilentStatusClient
+        await manager.start_kernel(env=kernel_env())
+        client = manager.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            request = client.execute("print('answered')")
+            while True:
+                message = await client.get_iopub_msg(timeout=30)
+                if message["parent_header"].get("msg_id") == request and message["msg_type"] == "stream":
+                    return str(message["content"]["text"])
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+
+    assert run_async(start) == "answered\n"
+    assert len(replies) == SILENT_KERNEL_REPLIES

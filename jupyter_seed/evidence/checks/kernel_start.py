@@ -24,6 +24,10 @@ IOPUB_ECHO_SECONDS = 0.1
 and then and misses it; the next request's status (or a late one of an earlier request) then counts."""
 
 
+SILENT_KERNEL_REPLIES = 3
+"""Replies without their IOPub status after which the wait falls back to jupyter_client's own."""
+
+
 def prompt_client_class() -> Any:
     from jupyter_client.asynchronous import AsyncKernelClient
 
@@ -33,6 +37,7 @@ def prompt_client_class() -> Any:
         async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
             asked: set[str] = set()
+            unechoed = 0
             while True:
                 asked.add(self.kernel_info())
                 try:
@@ -42,6 +47,13 @@ def prompt_client_class() -> Any:
                 if reply is not None and reply.get("msg_type") == "kernel_info_reply":
                     if await self._iopub_echoes(asked):
                         self._handle_kernel_info_reply(reply)
+                        return
+                    unechoed += 1
+                    if unechoed >= SILENT_KERNEL_REPLIES:
+                        # A kernel that answers but publishes no status for kernel_info (not every
+                        # kernel follows the protocol there): jupyter_client's own wait, as stock.
+                        left = None if timeout is None else max(1.0, deadline - time.monotonic())
+                        await AsyncKernelClient._async_wait_for_ready(self, timeout=left)
                         return
                 if not await self._async_is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
