@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# A view reads a result by its attributes and imports nothing from evidence/, which calls it.
-StoredReport = Any  # evidence.checks.against_stored.StoredReport
+# A view reads a result through its shape and imports nothing from evidence/, which calls it.
+from .shapes import DifferenceShape
+from .shapes import StoredReportShape as StoredReport
 
 _LABELS = {"no-stored-output": "no stored output"}
 _MARKS = {
@@ -57,7 +58,7 @@ def to_text(report: StoredReport) -> str:
             lines.append("               cause: none found by the doctor's experiments")
     if report.doctor_seconds is not None:
         lines.append(f"Doctor: diagnostic runs took {report.doctor_seconds:.1f} s.")
-        lines += [f"  {entry}" for entry in getattr(report, "doctor_experiments", [])]
+        lines += [f"  {entry}" for entry in report.doctor_experiments]
     lines.append(_provenance_line(report))
     if report.count("float-drift"):
         lines.append(f"Tolerance: {_tolerance(report)} (a number may move by atol + rtol x |stored|).")
@@ -93,7 +94,7 @@ def to_markdown(report: StoredReport) -> str:
 
 
 def to_json(report: StoredReport) -> str:
-    def difference(found: Any) -> dict[str, str] | None:
+    def difference(found: DifferenceShape | None) -> dict[str, str] | None:
         return None if found is None else {"where": found.where, "stored": found.first, "fresh": found.second}
 
     cells = []
@@ -137,7 +138,7 @@ def to_json(report: StoredReport) -> str:
             "atol": report.atol,
             "seconds": round(report.seconds, 3),
             "doctor_seconds": None if report.doctor_seconds is None else round(report.doctor_seconds, 3),
-            "doctor_experiments": list(getattr(report, "doctor_experiments", [])),
+            "doctor_experiments": list(report.doctor_experiments),
             "provenance_recorded": report.provenance is not None,
             "environment_changes": report.changes,
             "ok": report.ok,
