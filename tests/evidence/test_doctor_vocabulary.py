@@ -48,10 +48,10 @@ def test_completion_order_and_entropy_in_worker_processes_are_named() -> None:
     if not order.confirmed:  # too few pairs for the repeated rule within the budget: says so
         assert re.search(r"\d+ of \d+ pairs", order.evidence) and "too few pairs" in order.evidence
     ran = " | ".join(report.doctor_experiments)
-    # Cell 3 starts a joblib pool itself: its first experiment, fixed from its code, is the workers'
-    # entropy, run side by side with the usual one (which tells the kernel's own calls apart).
-    assert re.search(r"^entropy \(2 pairs at different doses, \d+\.\d s, side by side with 1 more\)", ran), ran
-    assert "workers' entropy (2 pairs at different doses" in ran and "one worker (" in ran
+    # Both differing cells start a pool themselves: the first experiment of each, fixed from its code,
+    # is the workers' entropy alone (the probes mark what a pool's task draws), on two pairs.
+    assert re.match(r"workers' entropy \(2 pairs at different doses, \d+\.\d s\)", ran), ran
+    assert "one worker (" in ran and not re.search(r"(^|\| )entropy \(", ran), ran
 
 
 def test_entropy_in_a_worker_process_is_confirmed_within_the_default_budget(tmp_path: Path) -> None:
@@ -119,3 +119,25 @@ def test_the_doctor_budget_flag_takes_seconds_or_a_multiple_and_refuses_others_i
     assert main(["check", str(path), "--doctor-budget", "soon"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--doctor-budget must be a positive number" in err, err
+
+
+def test_pool_cells_tell_the_kernels_own_draws_from_their_tasks_draws(tmp_path: Path) -> None:
+    path = _notebook(
+        tmp_path,
+        "import numpy as np\nfrom concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor",
+        # A pool, but the draw is the kernel's own.
+        "rng = np.random.default_rng()\nwith ThreadPoolExecutor(2) as pool:\n"
+        "    print(sorted(pool.map(abs, range(3))), rng.random())",
+        # The draw is a process pool's task's: a child's, normally out of the kernel probes' reach.
+        "def draw(i):\n    return int(np.random.RandomState(None).randint(1_000_000))\n\n"
+        "with ProcessPoolExecutor(2) as pool:\n    print(list(pool.map(draw, range(3))))",
+    )
+    report = check_notebook(path)
+    by_index = {cell.index: cell for cell in report.cells}
+    kernel, child = by_index[2].causes[0], by_index[3].causes[0]
+    assert (kernel.kind, kernel.confirmed) == ("numpy.random.default_rng()", True), by_index[2].causes
+    assert "cell 2 line 1" in kernel.evidence
+    assert (child.kind, child.confirmed) == ("entropy in a child process", True), by_index[3].causes
+    assert "numpy.random.RandomState() at cell 3 line 2" in child.evidence
+    assert "concurrent.futures.ProcessPoolExecutor" in child.evidence
+    assert report.doctor_experiments[0].startswith("workers' entropy (2 pairs at different doses")

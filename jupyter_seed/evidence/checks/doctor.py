@@ -8,9 +8,9 @@ prefix up to the last cell still to explain (:mod:`.doctor_runs`).
    replace every unseeded generator, entropy and clock call of the user's code by a
    stand-in and fill the memory ``np.empty`` / ``torch.empty`` hand it, each pair with
    its own stand-ins (a dose). The probes also record what each cell calls: clocks,
-   pools, ``np.empty``, frameworks. A cell that starts process pools itself (its code
-   says so: that fixes only the order of experiments, never a cause) gets ``workers'
-   entropy`` first, side by side in this round (:func:`.doctor_plan.first_experiments`).
+   pools, ``np.empty``, frameworks. A cell that starts a pool itself (its code says so:
+   that fixes only the order of experiments, never a cause) gets ``workers' entropy``
+   first, side by side in this round (:func:`.doctor_plan.first_experiments`).
 2. Then, for the cells still unexplained, the experiments their observations call for,
    side by side: ``hash seed`` (``PYTHONHASHSEED`` 1, 2, 3), ``workers' entropy`` (the
    user's pools run their tasks in the kernel, entropy replaced: a child's entropy is then
@@ -258,8 +258,7 @@ def diagnose(
     with tempfile.TemporaryDirectory(prefix="jupyter-seed-doctor-") as logs:
         doctor = _Doctor(runner, notebook, seed, Path(logs), limit)
         firsts = first_experiments(seed, {index: _source(notebook, index) for index in differing})
-        # The usual first experiment always runs: it tells the kernel's own entropy calls apart.
-        requests = dict.fromkeys(["seed" if seed is None else "entropy", *firsts.values()], 2)
+        requests = dict.fromkeys(firsts.values(), 2)
         if baseline is None:
             requests["baseline"] = 1
         found = doctor.round(requests, max(differing), first=True)

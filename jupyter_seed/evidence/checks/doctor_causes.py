@@ -174,10 +174,7 @@ def _calls(events: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
     chosen = [
         e
         for e in events
-        if e.get("index") is not None
-        and e["index"] <= index
-        and "op" not in e
-        and e["kind"] not in NOT_CALLS
+        if e.get("index") is not None and e["index"] <= index and "op" not in e and e["kind"] not in NOT_CALLS
     ]
     for event in sorted(chosen, key=lambda e: (e["index"] != index, e["kind"] in CLOCK_KINDS, -e["index"])):
         key = (
@@ -237,13 +234,16 @@ def decisive_cause(
             for kind, places in _by_kind(calls).items()
         ]
     if experiment == "workers' entropy":
-        in_kernel = {(e["kind"], e.get("line"), e.get("module_line")) for e in events.get("entropy", [])}
-        calls = [
+        found = _calls(events.get("workers' entropy", []), index)
+        calls = [e for e in found if e.get("in_task")]  # drawn by a pool's task (a child, normally)
+        if found and not calls:  # only the kernel's own draws, also replaced in this experiment
+            return decisive_cause("entropy", index, {"entropy": events.get("workers' entropy", [])}, evidence)
+        pool_events = [
             e
-            for e in _calls(events.get("workers' entropy", []), index)
-            if (e["kind"], e.get("line"), e.get("module_line")) not in in_kernel
+            for name in ("workers' entropy", "entropy")
+            for e in events.get(name, [])
+            if e["kind"] == "worker pool"
         ]
-        pool_events = [e for e in events.get("entropy", []) if e["kind"] == "worker pool"]
         nearest = max((e.get("index") or 0 for e in pool_events if (e.get("index") or 0) <= index), default=0)
         pools = sorted({e.get("pool", "a pool") for e in pool_events if (e.get("index") or 0) == nearest})
         named = ", ".join(f"{kind} at {', '.join(places[:2])}" for kind, places in _by_kind(calls).items())

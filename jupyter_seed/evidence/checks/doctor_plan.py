@@ -147,8 +147,9 @@ def follow_up(differed: int, agreed: int, allowed: float, most: int = 10) -> tup
     return min(options)[1:] if options else None
 
 
-_PROCESS_POOL = re.compile(
-    r"\bjoblib\b|\bParallel\s*\(|\bmultiprocessing\b|\bProcessPoolExecutor\b|\bloky\b|\bPool\s*\("
+_POOL = re.compile(
+    r"\bjoblib\b|\bParallel\s*\(|\bmultiprocessing\b|\b(Process|Thread)PoolExecutor\b|\bloky\b"
+    r"|\b(Thread)?Pool\s*\("
 )
 
 
@@ -156,14 +157,15 @@ def first_experiments(seed: int | None, sources: dict[int, str]) -> dict[int, st
     """Each differing cell's first experiment, fixed from its code before any run is seen.
 
     Only the order of the experiments is taken from the text, never a cause: a cell that
-    starts process pools itself gets ``workers' entropy`` first (its tasks' draws are then in
-    the kernel's reach, with the kernel's own entropy replaced as well), so that experiment
-    may use the first share of the false-confirmation probability and needs two pairs only.
+    starts a pool itself gets ``workers' entropy`` first (the pools' tasks run in the kernel,
+    one at a time, where their draws are in the probes' reach and marked as the tasks'; the
+    kernel's own entropy is replaced as well), so that experiment may use the first share of
+    the false-confirmation probability and needs two pairs only.
     """
     usual = "seed" if seed is None else "entropy"
     if seed is None:
         return dict.fromkeys(sources, usual)  # --mode asis: "no seed" comes before anything else
     return {
-        index: "workers' entropy" if _PROCESS_POOL.search(source) else usual
+        index: "workers' entropy" if _POOL.search(source) else usual
         for index, source in sources.items()
     }

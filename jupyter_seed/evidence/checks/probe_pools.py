@@ -13,11 +13,36 @@ ran in a child process is now in reach of the kernel's probes.
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .probe_sites import ProbeHost
 
 POOL_KIND = "worker pool"
+TASK_THREAD_PREFIX = "jupyter-seed-pool-task"
+"""Name prefix of the threads that run a process pool's tasks in the kernel (``one_worker``)."""
+_inline = threading.local()
+"""``depth`` > 0 while joblib runs the user's tasks inline in the calling thread (``one_worker``)."""
+
+
+def in_pool_task() -> bool:
+    """Whether the running code is a task of the user's process pool, run in the kernel for the doctor.
+
+    What it draws there it would have drawn in a child process: the doctor names that apart
+    from the kernel's own draws.
+    """
+    return getattr(_inline, "depth", 0) > 0 or threading.current_thread().name.startswith(TASK_THREAD_PREFIX)
+
+
+@contextmanager
+def _inline_tasks() -> Iterator[None]:
+    _inline.depth = getattr(_inline, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _inline.depth -= 1
 
 
 def _record(probes: ProbeHost, pool: str) -> bool:
@@ -49,7 +74,7 @@ def wrap_standard_pools(probes: ProbeHost, one_worker: bool) -> None:
         def make_process_pool(*args: Any, **kwargs: Any) -> Any:
             # The user's process pool runs its tasks one at a time in a thread of the kernel.
             if _record(probes, "concurrent.futures.ProcessPoolExecutor"):
-                return threads(1)
+                return threads(1, thread_name_prefix=TASK_THREAD_PREFIX)
             return processes(*args, **kwargs)
 
         make_process_pool.__name__ = make_process_pool.__qualname__ = "ProcessPoolExecutor"
@@ -66,7 +91,10 @@ def wrap_standard_pools(probes: ProbeHost, one_worker: bool) -> None:
 
     def make_pool(*args: Any, **kwargs: Any) -> Any:
         if _record(probes, "multiprocessing.Pool") and one_worker:
-            return multiprocessing.pool.ThreadPool(1)
+            pool = multiprocessing.pool.ThreadPool(1)
+            for worker in pool._pool:  # type: ignore[attr-defined]  # its task threads, started by now
+                worker.name = f"{TASK_THREAD_PREFIX}-{worker.name}"
+            return pool
         return pool_factory(*args, **kwargs)
 
     probes.patch(multiprocessing, "Pool", make_pool)
@@ -78,8 +106,21 @@ def wrap_joblib(probes: ProbeHost, joblib: Any) -> None:
     one_worker = probes.one_worker
 
     def probe_init(instance: Any, *args: Any, **kwargs: Any) -> None:
-        if _record(probes, "joblib.Parallel") and one_worker:
+        users = _record(probes, "joblib.Parallel") and one_worker
+        if users:
             args, kwargs = args[1:], {**kwargs, "n_jobs": 1}
         initialise(instance, *args, **kwargs)
+        if users:
+            instance._jupyter_seed_inline = True
 
     probes.patch(parallel, "__init__", probe_init)
+    if one_worker:
+        call = parallel.__call__
+
+        def probe_call(instance: Any, iterable: Any) -> Any:
+            if not getattr(instance, "_jupyter_seed_inline", False):
+                return call(instance, iterable)
+            with _inline_tasks():  # one job: the tasks run here, in the calling thread
+                return call(instance, iterable)
+
+        probes.patch(parallel, "__call__", probe_call)

@@ -38,7 +38,7 @@ from typing import Any
 from ...seeding.import_hook import PostImportFinder
 from .probe_clocks import CLOCKS, NOW_HELPER, NowCalls, clock_probe, now_probe
 from .probe_frameworks import wrap_dataloader, wrap_numpy, wrap_numpy_memory, wrap_tensorflow
-from .probe_pools import wrap_joblib, wrap_standard_pools
+from .probe_pools import in_pool_task, wrap_joblib, wrap_standard_pools
 from .probe_sites import Site, SiteFinder
 
 LOG_DIRECTORY_VARIABLE = "JUPYTER_SEED_DOCTOR_LOG_DIR"
@@ -87,6 +87,8 @@ class Probes:
         """Count a call at ``site``; the line is written when the site's count calls for one."""
         entry: dict[str, Any] = {"kind": kind, "cell": self.cell_id, **(site.fields() if site else {})}
         entry.update(details)
+        if self.one_worker and in_pool_task():
+            entry["in_task"] = True
         key = tuple(sorted((name, str(item)) for name, item in entry.items()))
         with self._lock:
             call = self._calls.get(key)
