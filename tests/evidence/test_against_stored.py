@@ -505,3 +505,24 @@ def test_run_of_a_missing_notebook_is_one_line_and_exit_2(
     assert code == 2 and out == "" and err.count("\n") == 1 and "missing.ipynb" in err
     code, out, err = cli(capsys, "check", str(tmp_path / "missing.ipynb"), "--against-stored")
     assert code == 2 and out == "" and err.count("\n") == 1
+
+
+def test_a_cell_tagged_expect_differ_is_reported_but_not_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import nbformat
+
+    path = write_notebook(tmp_path / "tagged.ipynb", "import os\nprint(os.urandom(4).hex())", "print('fine')")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].metadata["tags"] = ["jupyter-seed-expect-differ"]
+    nbformat.write(notebook, path)
+    assert main(["run", str(path)]) == 0
+    capsys.readouterr()
+    code, out, err = cli(capsys, "check", str(path), "--against-stored", "--format", "json")
+    assert code == 0, (out, err)
+    report = json.loads(out)
+    assert classes(report) == {1: "nondeterministic", 2: "matches"} and report["ok"]
+    assert "differs, as its jupyter-seed-expect-differ tag says" in report["cells"][0]["detail"][-1]
+    assert "causes" not in report["cells"][0] or report["cells"][0]["causes"] == []  # not diagnosed
+    code, out, _ = cli(capsys, "check", str(path), "--against-stored")
+    assert code == 0 and "1 more differs, as tagged jupyter-seed-expect-differ" in out

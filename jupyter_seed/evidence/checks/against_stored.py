@@ -34,7 +34,7 @@ from ..outputs.tolerance import DEFAULT_ATOL, DEFAULT_RTOL, Drift, outputs_drift
 from ..outputs.values import Difference
 from .confidence import Confidence, against_stored
 from .doctor import Cause
-from .notebook import SKIP_TAGS
+from .notebook import EXPECT_DIFFER_TAG, SKIP_TAGS
 from .runner import NotebookCheckError, code_cells, execute_runs, for_each_run, load_notebook
 from .stored_runs import (
     RunConfiguration,
@@ -74,6 +74,13 @@ class StoredCellReport:
     """What the recorded environment changed, ``from → to`` (``environment``)."""
     causes: list[Cause] = field(default_factory=list)
     note: str = ""
+    expected_to_differ: bool = False
+    """Tagged ``jupyter-seed-expect-differ``: differing between fresh runs is what it shows on purpose."""
+
+    @property
+    def excused(self) -> bool:
+        """A tagged cell that differs between fresh runs: reported, not counted against the verdict."""
+        return self.expected_to_differ and self.kind == "nondeterministic"
 
     @property
     def first_line(self) -> str:
@@ -115,7 +122,7 @@ class StoredReport:
 
     @property
     def differing(self) -> list[StoredCellReport]:
-        return [cell for cell in self.cells if cell.kind not in GIVES_STORED]
+        return [cell for cell in self.cells if cell.kind not in GIVES_STORED and not cell.excused]
 
     @property
     def ok(self) -> bool:
@@ -144,6 +151,9 @@ class StoredReport:
             if self.ok
             else f"{differing} of {len(self.cells)} code cells differ from their stored outputs"
         )
+        excused = sum(cell.excused for cell in self.cells)
+        if excused:
+            verdict += f"; {excused} more differ{'s' if excused == 1 else ''}, as tagged {EXPECT_DIFFER_TAG}"
         return f"{verdict} ({', '.join(counts) or 'no code cells'})"
 
     def render(self, format: str) -> str:
@@ -212,7 +222,9 @@ def check_against_stored(
     for index, cell in code_cells(notebook):
         cell_report = StoredCellReport(index, cell.get("id"), cell.source)
         outputs = _stored_outputs(cell)
-        if SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        cell_report.expected_to_differ = EXPECT_DIFFER_TAG in tags
+        if SKIP_TAGS & tags:
             cell_report.kind = "skipped"
         elif outputs is None:
             cell_report.kind = "no-stored-output"
@@ -282,7 +294,10 @@ def check_against_stored(
         current=current,
         changes=changes,
     )
-    nondeterministic = [cell for cell in cells if cell.kind == "nondeterministic"]
+    for cell in cells:
+        if cell.excused:
+            cell.note = f"differs, as its {EXPECT_DIFFER_TAG} tag says" + (f"; {cell.note}" if cell.note else "")
+    nondeterministic = [cell for cell in cells if cell.kind == "nondeterministic" and not cell.excused]
     if doctor and nondeterministic:
         _diagnose(report, nondeterministic, notebook, rules, run_args, budget)
     return report
