@@ -58,14 +58,19 @@ def test_a_custom_op_whose_output_depends_on_thread_order_is_named_with_equal_in
         folder / "racy.ipynb",
         f"import sys\nsys.path.insert(0, {str(library)!r})\nimport torch\nimport racy_ops",
         """
-        magnitudes = torch.tensor([1e8, 3.0, -1e8, 5.0, 7.0, 1e8, -1e8, 9.0]).repeat_interleave(4)
+        magnitudes = torch.tensor([1.1e8, 3.3, -7.7e7, 5.5, 11.1, 3.1e7, -6.3e7, 13.7]).repeat_interleave(4)
         values = magnitudes * torch.ones(32)
         total = racy_ops.pooled(values)
         doubled = total * 2
         print(doubled.item())
         """,
     )
-    found = localize(notebook, 2)
+    # The op is racy for real: two traced runs whose threads finished in the same order agree
+    # (about one pair in ten), and there is nothing to localize then. A few tries, never a lucky one.
+    for _ in range(4):
+        found = localize(notebook, 2)
+        if found is not None:
+            break
     assert found is not None
     assert (found.file, found.what, found.op, found.inputs_equal) == (
         "cell 2", "total", "jupyter_seed_tests::racy_sum", True
