@@ -307,3 +307,35 @@ def test_nested_metadata_nbformat_reads_is_run_without_copying_it_per_run(tmp_pa
     path = tmp_path / "nested.ipynb"
     path.write_text(json.dumps(raw))
     assert check_notebook(path, runs=2, parallel=1).ok
+
+
+# One run's kernel gets a frame that is no Jupyter message on its shell socket: ipykernel's shell
+# thread raises in its ZMQStream callback and pyzmq logs that, with the traceback, into the stderr
+# of the cell running then. The other run's kernel never sees it (the first kernel to create the
+# marker file sends it). The kernel's plumbing, not the notebook: the check says both reproduce.
+TRANSPORT_FAULT_IN_ONE_RUN = """
+import json, os, time, zmq
+from ipykernel import get_connection_file
+try:
+    os.close(os.open("fault-sent", os.O_CREAT | os.O_EXCL))
+except FileExistsError:
+    pass
+else:
+    info = json.load(open(get_connection_file()))
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.connect(f"tcp://{info['ip']}:{info['shell_port']}")
+    sock.send_multipart([b"not a jupyter message"])
+time.sleep(1)
+print("trained")
+"""
+
+
+def test_the_kernels_own_transport_error_in_one_run_is_not_a_difference(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "fault.ipynb", TRANSPORT_FAULT_IN_ONE_RUN)
+    report = check_notebook(path, runs=2)
+    assert (tmp_path / "fault-sent").exists()
+    assert report.ok, report.render("text")
+    # ... and the same kernel log next to a stderr line that differs is still a difference
+    different = TRANSPORT_FAULT_IN_ONE_RUN.replace('print("trained")', 'import sys; print(os.getpid(), file=sys.stderr)')
+    (tmp_path / "fault-sent").unlink()
+    assert not check_notebook(write_notebook(tmp_path / "other.ipynb", different), runs=2, doctor=False).ok

@@ -137,3 +137,70 @@ def test_where_a_stderr_chunk_falls_among_stdout_chunks_is_not_compared() -> Non
     other_result = {**result, "data": {"text/plain": "<Other>"}}
     found = outputs_difference(first, [*second[:-1], other_result], "cell 35")
     assert found is not None and found.where == "cell 35 output 4 text/plain line 1"  # JupyterLab's numbering
+
+
+def _zmqstream_callback_log(error: Exception) -> str:
+    """What pyzmq's ZMQStream really logs for a callback that raises, formatted as ipykernel does."""
+    import io
+    import logging
+
+    zmq = pytest.importorskip("zmq")
+    from tornado.ioloop import IOLoop
+    from zmq.eventloop.zmqstream import ZMQStream
+
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(logging.Formatter(logging.BASIC_FORMAT))  # ipykernel's configure_tornado_logger
+    logger = logging.getLogger("tornado")
+    logger.addHandler(handler)
+    # asyncio's own report of the same exception: the kernel leaves that logger unconfigured, so
+    # Python's last-resort handler writes the message alone
+    last_resort = logging.StreamHandler(captured)
+    asyncio_logger = logging.getLogger("asyncio")
+    asyncio_logger.addHandler(last_resort)
+    context = zmq.Context()
+    loop = IOLoop(make_current=False)
+    try:
+        receiver, sender = context.socket(zmq.PAIR), context.socket(zmq.PAIR)
+        port = receiver.bind_to_random_port("tcp://127.0.0.1")
+        sender.connect(f"tcp://127.0.0.1:{port}")
+
+        def callback(_message: object) -> None:
+            loop.stop()
+            raise error
+
+        stream = ZMQStream(receiver, loop)
+        stream.on_recv(callback)
+        sender.send(b"hello")
+        loop.call_later(5, loop.stop)
+        loop.start()
+        stream.close()
+        sender.close()
+    finally:
+        loop.close()
+        context.term()
+        logger.removeHandler(handler)
+        asyncio_logger.removeHandler(last_resort)
+    return captured.getvalue()
+
+
+def test_the_kernels_own_transport_errors_are_not_the_notebooks_output() -> None:
+    logged = _zmqstream_callback_log(KeyError("header"))
+    assert logged.startswith("ERROR:tornado.general:Uncaught exception in ZMQStream callback\nTraceback")
+    assert "Exception in callback BaseAsyncIOLoop._handle_events" in logged
+    cell_output = "plotting\n"
+    with_log = [stream(cell_output + logged, "stderr")]
+    assert outputs_difference([stream(cell_output, "stderr")], with_log, "", volatile_rules()) is None
+    assert outputs_difference([], [stream(logged, "stderr")], "", volatile_rules()) is None
+
+
+def test_a_users_own_error_log_and_traceback_are_still_compared() -> None:
+    traceback = 'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\nValueError: loss 0.31\n'
+    first = [stream("ERROR:root:training failed\n" + traceback, "stderr")]
+    second = [stream("ERROR:root:training failed\n" + traceback.replace("0.31", "0.32"), "stderr")]
+    assert outputs_difference(first, second, "", volatile_rules()) is not None
+    # the transport rule takes its own traceback only: a user's traceback after it still counts
+    logged = _zmqstream_callback_log(RuntimeError("boom"))
+    assert outputs_difference(
+        [stream(logged + traceback, "stderr")], [stream(traceback.replace("0.31", "0.32"), "stderr")], "", volatile_rules()
+    ) is not None

@@ -5,8 +5,8 @@ Two steps, both conservative (a digit that is data is never masked):
 - :func:`terminal_text` renders a stream the way JupyterLab and a terminal show it:
   ``\\r`` returns to the start of the line and ``\\b`` steps back one character, so a
   progress bar redrawn 3 or 30 times (tqdm, Keras ``fit``) shows its final state only.
-- :func:`normalize_text` applies the volatile rules: ANSI colour codes, memory
-  addresses, the kernel's process id in ipykernel's cell file names, the wall times our
+- :func:`normalize_text` applies the volatile rules: ANSI colour codes, the kernel's own
+  transport error log (pyzmq's ZMQStream callbacks), memory addresses, the kernel's process id in ipykernel's cell file names, the wall times our
   own views mark in HTML (:mod:`jupyter_seed.views.timing`), timestamps, durations,
   rates, progress-bar clocks, ``%timeit`` loop counts and the prefix of absl/glog log
   lines (timestamp and thread id).
@@ -34,6 +34,26 @@ _IPYKERNEL_CELL_FILE = r"(?<![\w.])ipykernel_\d+(?=[\\/]\d+\.py\b)"
 # What our views mark as a wall time in HTML (views/timing.py): the span's text, whatever the
 # figure looks like. Before the duration rule, which would leave "<duration>" in its place.
 _MARKED_TIMING = rf'(<span class="{TIMING_CLASS}">)[^<]*(</span>)'
+# The kernel's own transport: pyzmq's ZMQStream (zmq/eventloop/zmqstream.py) logs a callback that
+# raised, and a stream that got events after closing, through tornado's "tornado.general" logger,
+# which ipykernel (kernelapp.configure_tornado_logger) formats with logging.BASIC_FORMAT,
+# "LEVEL:name:message", plus the traceback. Written to the kernel's stderr, that fd is captured
+# into whichever cell runs then: the kernel's plumbing, intermittent, never the notebook's output.
+_TRACEBACK = (
+    r"Traceback \(most recent call last\):\n(?:[ \t][^\n]*\n)*[^\s][^\n]*(?:\n|$)"
+    r"(?:\n?(?:During handling of the above exception|The above exception was)[^\n]*\n\n?"
+    r"Traceback \(most recent call last\):\n(?:[ \t][^\n]*\n)*[^\s][^\n]*(?:\n|$))*"
+)
+_KERNEL_TRANSPORT_LOG = (
+    r"(?m)^(?:ERROR|WARNING):tornado\.general:(?:Uncaught exception in (?:ZMQStream|zmqstream) callback"
+    r"|Got events for (?:closed )?stream\b[^\n]*|Error getting events for\b[^\n]*)(?:\n|$)"
+    rf"(?:{_TRACEBACK})?"
+    # A callback that raised synchronously is raised on into asyncio, which logs it once more
+    # (Python's last-resort handler: the message alone), naming tornado's fd dispatcher.
+    r"(?:(?:ERROR:asyncio:)?Exception in callback BaseAsyncIOLoop\._handle_events\([^\n]*\n"
+    r"handle: <Handle BaseAsyncIOLoop\._handle_events\([^\n]*\n"
+    rf"(?:{_TRACEBACK})?)?"
+)
 
 @dataclass(frozen=True)
 class VolatileRule:
@@ -46,6 +66,11 @@ class VolatileRule:
 
 VOLATILE_RULES: tuple[VolatileRule, ...] = (
     VolatileRule("ANSI colour codes", _ANSI, ""),
+    VolatileRule(
+        "the kernel's own transport errors (pyzmq's ZMQStream callback log lines and tracebacks)",
+        _KERNEL_TRANSPORT_LOG,
+        "",
+    ),
     VolatileRule("memory addresses", _ADDRESS, "0x…"),
     VolatileRule("the kernel's process id in ipykernel's cell file names", _IPYKERNEL_CELL_FILE, "ipykernel_<pid>"),
     VolatileRule("wall times our own views mark as timings", _MARKED_TIMING, r"\1<timing>\2"),
