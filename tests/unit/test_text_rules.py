@@ -143,6 +143,7 @@ def _zmqstream_callback_log(error: Exception) -> str:
     """What pyzmq's ZMQStream really logs for a callback that raises, formatted as ipykernel does."""
     import io
     import logging
+    import threading
 
     zmq = pytest.importorskip("zmq")
     from tornado.ioloop import IOLoop
@@ -158,29 +159,40 @@ def _zmqstream_callback_log(error: Exception) -> str:
     last_resort = logging.StreamHandler(captured)
     asyncio_logger = logging.getLogger("asyncio")
     asyncio_logger.addHandler(last_resort)
-    context = zmq.Context()
-    loop = IOLoop(make_current=False)
+
+    def run_one_failing_callback() -> None:
+        context = zmq.Context()
+        loop = IOLoop(make_current=False)
+        try:
+            receiver, sender = context.socket(zmq.PAIR), context.socket(zmq.PAIR)
+            port = receiver.bind_to_random_port("tcp://127.0.0.1")
+            sender.connect(f"tcp://127.0.0.1:{port}")
+
+            def callback(_message: object) -> None:
+                loop.stop()
+                raise error
+
+            stream = ZMQStream(receiver, loop)
+            stream.on_recv(callback)
+            sender.send(b"hello")
+            loop.call_later(5, loop.stop)
+            loop.start()
+            stream.close()
+            sender.close()
+        finally:
+            loop.close()
+            context.term()
+
+    # a thread of its own, as the kernel's shell channel has: the test process's main thread may
+    # hold a running asyncio loop left by an earlier test, and a loop cannot start inside another
+    worker = threading.Thread(target=run_one_failing_callback)
     try:
-        receiver, sender = context.socket(zmq.PAIR), context.socket(zmq.PAIR)
-        port = receiver.bind_to_random_port("tcp://127.0.0.1")
-        sender.connect(f"tcp://127.0.0.1:{port}")
-
-        def callback(_message: object) -> None:
-            loop.stop()
-            raise error
-
-        stream = ZMQStream(receiver, loop)
-        stream.on_recv(callback)
-        sender.send(b"hello")
-        loop.call_later(5, loop.stop)
-        loop.start()
-        stream.close()
-        sender.close()
+        worker.start()
+        worker.join(timeout=30)
     finally:
-        loop.close()
-        context.term()
         logger.removeHandler(handler)
         asyncio_logger.removeHandler(last_resort)
+    assert not worker.is_alive(), "the ZMQStream loop did not stop"
     return captured.getvalue()
 
 
