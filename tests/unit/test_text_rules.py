@@ -159,6 +159,15 @@ def _zmqstream_callback_log(error: Exception) -> str:
     last_resort = logging.StreamHandler(captured)
     asyncio_logger = logging.getLogger("asyncio")
     asyncio_logger.addHandler(last_resort)
+    # These loggers as a fresh kernel has them: an earlier test in this process may have disabled
+    # them (a traitlets application's dictConfig disables the loggers that exist) or raised a level.
+    involved = [logger, logging.getLogger("tornado.general"), asyncio_logger]
+    saved = [(each, each.disabled, each.level, each.propagate) for each in involved]
+    disabled_below = logging.root.manager.disable
+    logging.disable(logging.NOTSET)
+    for each in involved:
+        each.disabled, each.propagate = False, True
+        each.setLevel(logging.WARNING if each is not involved[1] else logging.NOTSET)
 
     def run_one_failing_callback() -> None:
         context = zmq.Context()
@@ -192,6 +201,10 @@ def _zmqstream_callback_log(error: Exception) -> str:
     finally:
         logger.removeHandler(handler)
         asyncio_logger.removeHandler(last_resort)
+        for each, disabled, level, propagate in saved:
+            each.disabled, each.propagate = disabled, propagate
+            each.setLevel(level)
+        logging.disable(disabled_below)
     assert not worker.is_alive(), "the ZMQStream loop did not stop"
     return captured.getvalue()
 
