@@ -153,8 +153,8 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     parser.add_argument(
         "--localize",
         action="store_true",
-        help="when a cell differs, trace two more runs up to it and report the line, value and torch op "
-        "where they first part (TensorFlow and JAX: to the line)",
+        help="when a cell differs, trace two more runs up to it and report the line, value and op "
+        "where they first part (torch and TensorFlow eager ops; JAX: to the line)",
     )
     parser.set_defaults(handler=_check)
     return parser

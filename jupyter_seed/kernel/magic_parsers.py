@@ -143,7 +143,7 @@ CELL_ARGUMENTS: list[Argument] = [
         {
             "action": "store_true",
             "help": "with --check: when the runs differ, trace two more and report the line, value and "
-            "torch op where they first part",
+            "framework op (torch, TensorFlow eager) where they first part",
         },
         None,
     ),

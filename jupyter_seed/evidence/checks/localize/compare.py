@@ -5,7 +5,7 @@
 2. **Follow back**: while the line's *inputs* already differ, go to the line that last wrote
    that input (by name in its scope, or through data it shares: ``opt.step()`` changes
    ``model``); an argument leads to the caller's line. While a line's inputs are equal but a
-   function it called diverged, go into that call. Inside the line reached, the first torch op
+   function it called diverged, go into that call. Inside the line reached, the first framework op
    whose output differs: with equal inputs it is the origin (a nondeterministic kernel or a
    random op); with different inputs, go to the op that produced them, in any earlier line.
 3. The line (and op) reached is where the runs part: :class:`Divergence`.
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .lines import display_label
+from .tf_ops import FUNCTION_PREFIX as TF_FUNCTION_PREFIX
+from .tf_ops import OP_PREFIX as TF_OP_PREFIX
 from .trace_file import Trace, scope
 
 MAX_STEPS = 100_000
@@ -29,6 +31,48 @@ DETERMINISTIC_FIX = (
     "torch.use_deterministic_algorithms(True) (or `%seed N --deterministic strict`), or a deterministic "
     "alternative to the op; torch.use_deterministic_algorithms(True, warn_only=True) lists every offender"
 )
+TF_DETERMINISTIC_FIX = (
+    "tf.config.experimental.enable_op_determinism() (or `%seed N --deterministic strict`), or a "
+    "deterministic alternative to the op"
+)
+
+
+@dataclass(frozen=True)
+class _Framework:
+    """How a report names one framework's ops and what it proposes for them."""
+
+    noun: str
+    random_fix: str
+    deterministic_fix: str
+    function_prefix: str | None = None
+
+    def is_function(self, op: str) -> bool:
+        return bool(self.function_prefix) and op.startswith(str(self.function_prefix))
+
+    def kind(self, op: str) -> str:
+        if self.is_function(op):
+            return "a tf.function, whose graph is not traced op by op: a random op inside it or a nondeterministic kernel"
+        if op.startswith(("aten::", TF_OP_PREFIX)):
+            return "nondeterministic kernel"
+        return "nondeterministic custom op"
+
+    def fix_for(self, op: str) -> str:
+        if self.is_function(op):
+            return f"{self.random_fix}; if it still differs, {self.deterministic_fix}"
+        return self.deterministic_fix
+
+
+_TORCH = _Framework("torch op", "seed torch (`%seed N`) or pass a seeded torch.Generator", DETERMINISTIC_FIX)
+_TENSORFLOW = _Framework(
+    "TensorFlow op",
+    "seed TensorFlow (`%seed N`), pass `seed=` to the op, or draw from tf.random.Generator.from_seed(...)",
+    TF_DETERMINISTIC_FIX,
+    function_prefix=TF_FUNCTION_PREFIX,
+)
+
+
+def _framework(op: str | None) -> _Framework:
+    return _TENSORFLOW if op is not None and op.startswith((TF_OP_PREFIX, TF_FUNCTION_PREFIX)) else _TORCH
 
 
 @dataclass
@@ -238,19 +282,24 @@ def _describe(walk: _Walk, found: _Found, place: Place, source_line: SourceLine,
     random_op = op is not None and op.endswith("#random")
     if random_op and op is not None:
         op = op[: -len("#random")]
+    framework = _framework(op)
     if found.path:
-        detail = "the runs took different paths here" + (f" (torch op {op})" if op else "")
+        detail = "the runs took different paths here" + (f" ({framework.noun} {op})" if op else "")
         what = what or "the path taken"
     elif op is not None and found.inputs_equal:
         if random_op:
-            detail = f"torch op {op} (inputs equal, output differs: a random op whose generator differed)"
-            fix = "seed torch (`%seed N`) or pass a seeded torch.Generator"
+            detail = f"{framework.noun} {op} (inputs equal, output differs: a random op whose generator differed)"
+            fix = framework.random_fix
         else:
-            kind = "nondeterministic kernel" if op.startswith("aten::") else "nondeterministic custom op"
-            detail = f"torch op {op} (inputs equal, output differs: {kind})"
-            fix = DETERMINISTIC_FIX
+            detail = f"{framework.noun} {op} (inputs equal, output differs: {framework.kind(op)})"
+            fix = framework.fix_for(op)
     elif op is not None:
-        detail = f"torch op {op} (inputs already differ: they come from outside the traced code)"
+        # the line's own inputs are equal and no traced op made the differing one: library code the
+        # line called made it, where only framework ops are seen
+        detail = (
+            f"{framework.noun} {op} (its inputs already differ while the line's are equal: made inside "
+            "this call by library code that is not traced, such as an unseeded Python or NumPy draw or a clock)"
+        )
     elif found.outside is not None:
         detail = (f"`{display_label(found.outside)}` already differs here; where it was set was not traced")
         what = what or display_label(found.outside)

@@ -83,7 +83,7 @@ class Hasher:
         if module == "torch":
             return self._torch(digest, value, ids, budget, depth)
         if module in ("tensorflow", "keras", "tf_keras"):
-            return self._tensorflow(digest, value, ids)
+            return self._tensorflow(digest, value, ids, budget, depth)
         if module in ("jax", "jaxlib"):
             return self._jax(digest, value, ids)
         if module == "pandas":
@@ -227,14 +227,15 @@ class Hasher:
             return True
         return self._object(digest, value, ids, budget, depth)
 
-    def _tensorflow(self, digest: Any, value: Any, ids: list[int]) -> bool:
+    def _tensorflow(self, digest: Any, value: Any, ids: list[int], budget: list[int], depth: int) -> bool:
         read = getattr(value, "numpy", None)
         if read is None or not callable(read):
             variables = getattr(value, "variables", None)  # a tf.Module or Keras layer: its weights
             if isinstance(variables, (list, tuple)) and variables:
                 digest.update(f"tfmodule:{type(value).__qualname__}".encode())
-                return all(self._tensorflow(digest, variable, ids) for variable in variables)
-            return False
+                return all(self._tensorflow(digest, variable, ids, budget, depth + 1) for variable in variables)
+            # anything else of theirs (a Keras History, a callback): by its attributes
+            return self._object(digest, value, ids, budget, depth)
         ids.append(id(value))
         self._array_bytes(digest, read())
         return True

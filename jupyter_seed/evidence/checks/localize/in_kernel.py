@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import linecache
 import os
-import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -18,6 +17,7 @@ from typing import Any
 
 from ...harness import run_once
 from .compare import Divergence, first_divergence
+from .op_recorders import OpRecorders
 from .trace_file import Trace, read_trace
 from .tracer import LineTracer
 
@@ -62,19 +62,12 @@ def _traced_run(
 ) -> Trace:
     tracer = LineTracer(path, root) if max_events is None else LineTracer(path, root, max_events)
     tracer.begin_cell(None, None)
-    ops = None
-    if "torch" in sys.modules:
-        from .torch_ops import OpRecorder
-
-        ops = OpRecorder(tracer)
-        tracer.ops = ops
+    ops = tracer.ops = OpRecorders(tracer)
     try:
-        if ops is not None:
-            ops.enter()
+        ops.enter()
         tracer.start()
         run_once(shell, cell, seeded(), show=False, keep_figures=False, render_figures=False)
     finally:
         tracer.close()
-        if ops is not None:
-            ops.exit()
+        ops.exit()
     return read_trace(path)

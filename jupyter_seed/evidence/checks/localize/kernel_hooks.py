@@ -1,16 +1,16 @@
 """The tracer in a localizer run's kernel: installed by the setup cell, one trace file per kernel.
 
-Each following cell is traced from its ``pre_run_cell`` to its ``post_run_cell``; when torch is
-imported, its ops are recorded too (:mod:`.torch_ops`).
+Each following cell is traced from its ``pre_run_cell`` to its ``post_run_cell``; the ops of
+torch and TensorFlow, once imported, are recorded too (:mod:`.op_recorders`).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 from typing import Any
 
+from .op_recorders import OpRecorders
 from .tracer import DEFAULT_MAX_EVENTS, LineTracer
 
 TRACE_DIRECTORY_VARIABLE = "JUPYTER_SEED_TRACE_DIR"
@@ -30,6 +30,7 @@ def start_tracing(shell: Any) -> LineTracer:
     limit = int(os.environ.get(MAX_EVENTS_VARIABLE, DEFAULT_MAX_EVENTS))
     path = os.path.join(directory, f"{os.getpid()}-{time.monotonic_ns()}.jsonl")
     tracer = LineTracer(path, os.getcwd(), limit)
+    ops = tracer.ops = OpRecorders(tracer)
 
     def before(info: Any) -> None:
         raw = getattr(info, "raw_cell", "") or ""
@@ -38,18 +39,12 @@ def start_tracing(shell: Any) -> LineTracer:
         except Exception:  # noqa: BLE001 - another compiler: the cell's file is learnt when it runs
             cell_file = None
         tracer.begin_cell(getattr(info, "cell_id", None), cell_file)
-        if "torch" in sys.modules and tracer.ops is None:
-            from .torch_ops import OpRecorder
-
-            tracer.ops = OpRecorder(tracer)
-        if tracer.ops is not None:
-            tracer.ops.enter()
+        ops.enter()
         tracer.start(shell)
 
     def after(result: Any) -> None:
         tracer.stop()
-        if tracer.ops is not None:
-            tracer.ops.exit()
+        ops.exit()
 
     shell.events.register("pre_run_cell", before)
     shell.events.register("post_run_cell", after)

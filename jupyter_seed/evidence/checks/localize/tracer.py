@@ -6,7 +6,7 @@ notebook's folder that are not installed packages; every other frame is library 
 traced (its calls cost one dictionary lookup). For each executed line the tracer records the
 fingerprints (:mod:`.hashing`) of the names it reads, before and after it runs, and of the names
 and attributes it assigns, what it printed (under the check's output rules) or displayed, the
-value a function returns, and the framework ops it ran (:mod:`.torch_ops`), keyed by
+value a function returns, and the framework ops it ran (:mod:`.op_recorders`), keyed by
 ``(file, line, how many times that line ran)``. Only the main thread is traced: its order of
 events is the program's own.
 
@@ -346,7 +346,7 @@ class LineTracer:
 
     # --------------------------------------------------------------- ops
     def add_op(self, name: str, inputs: list[str], output: str) -> None:
-        """A framework op ran in the line now running (called by :mod:`.torch_ops`)."""
+        """A framework op ran in the line now running (called by the recorders of :mod:`.op_recorders`)."""
         if self.cut or not self.stack or self.stack[-1].line is None:
             return
         line = self.stack[-1].line
