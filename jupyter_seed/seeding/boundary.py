@@ -72,8 +72,9 @@ def repr_line(value: object) -> str:
 
 
 def _text_or_none(value: object) -> str | None:
+    """Text on one line, or ``None``; text that is only whitespace says nothing, so it is ``None`` too."""
     if value is None or isinstance(value, str):
-        return None if value is None else short_line(value)
+        return (short_line(value) or None) if value is not None else None
     raise TypeError(f"expected a str or None, got {type(value).__name__}")
 
 
