@@ -1,10 +1,12 @@
-"""Cost of the localizer's tracer (``check --localize``): a small torch training loop, traced and not.
+"""Cost of the localizer's tracer (``check --localize``): small torch and JAX training loops, traced and not.
 
     .venv/bin/python -m benchmarks.localize [--quick]
 
 The loop runs as a notebook cell would (compiled under an ipykernel cell file name) in this
 process: untraced, then traced by the line tracer with torch's ops recorded, as a localizer
-run does. Goal: traced <= 20x untraced. Memory: the Python heap the tracer adds (tracemalloc
+run does. Goal: traced <= 20x untraced. The JAX loop's step is jitted: traced, it runs with jit off,
+one primitive at a time (the only way JAX's ops can be seen), so its ratio is mostly that of eager
+JAX to compiled JAX. Memory: the Python heap the tracer adds (tracemalloc
 peak) and the trace file's size; then a loop far longer than the event bound, to show that
 both stay bounded (the trace is cut).
 """
@@ -45,14 +47,14 @@ def _run(
 ) -> dict[str, float]:
     """One call of the cell function ``source`` with ``namespace`` as its arguments; with ``memory``,
     under tracemalloc (slower: timed runs go without it)."""
-    from jupyter_seed.evidence.checks.localize.torch_ops import OpRecorder
+    from jupyter_seed.evidence.checks.localize.op_recorders import OpRecorders
     from jupyter_seed.evidence.checks.localize.tracer import LineTracer
 
     with tempfile.TemporaryDirectory() as folder:
         cell = getattr(_load_cells(folder), source)
         path = os.path.join(folder, "trace.jsonl")
         tracer = LineTracer(path, folder, max_events) if traced else None
-        ops = OpRecorder(tracer) if tracer is not None and "torch" in sys.modules else None
+        ops = OpRecorders(tracer) if tracer is not None else None
         if memory:
             tracemalloc.start()
         started = time.perf_counter()
@@ -90,6 +92,14 @@ def measure(options: Options) -> dict[str, Any]:
     traced = [_run("training", dict(namespace), traced=True, max_events=200_000) for _ in range(repeat)]
     plain_memory = _run("training", dict(namespace), traced=False, max_events=0, memory=True)
     traced_memory = _run("training", dict(namespace), traced=True, max_events=200_000, memory=True)
+    import jax
+
+    jax_namespace = {"jax": jax, "x": jax.numpy.asarray(namespace["x"].numpy()),
+                     "y": jax.numpy.asarray(namespace["y"].numpy()), "steps": steps}
+    progress(f"localize: jitted JAX training loop, {steps} steps, {repeat} repeats")
+    _run("jax_training", dict(jax_namespace), traced=False, max_events=0)  # warm-up: compiles the step
+    jax_plain = [_run("jax_training", dict(jax_namespace), traced=False, max_events=0) for _ in range(repeat)]
+    jax_traced = [_run("jax_training", dict(jax_namespace), traced=True, max_events=200_000) for _ in range(repeat)]
     long_steps = 10**6 if options.quick else 10**7
     progress(f"localize: a {long_steps:,}-step loop, bounded at 200,000 events")
     long_plain = _run("long_loop", {"steps": long_steps}, traced=False, max_events=0)
@@ -105,6 +115,9 @@ def measure(options: Options) -> dict[str, Any]:
         "plain_peak_mb": plain_memory["peak_mb"],
         "traced_peak_mb": traced_memory["peak_mb"],
         "trace_mb": statistics.median(r["trace_mb"] for r in traced),
+        "jax_plain_ms": statistics.median(r["s"] for r in jax_plain) * 1e3,
+        "jax_traced_ms": statistics.median(r["s"] for r in jax_traced) * 1e3,
+        "jax_trace_mb": statistics.median(r["trace_mb"] for r in jax_traced),
         "long_steps": long_steps,
         "long_plain_s": long_plain["s"],
         "long_traced_s": long_traced["s"],
@@ -127,6 +140,16 @@ def render(data: dict[str, Any]) -> str:
         rows,
         f"overhead {overhead:.1f}x (goal <= {GOAL:.0f}x): {'met' if overhead <= GOAL else 'NOT met'}",
     )
+    jax_overhead = data["jax_traced_ms"] / data["jax_plain_ms"]
+    jax_table = table(
+        f"Localizer: a {data['steps']}-step jitted JAX training loop (median of {data['repeat']})",
+        ["cell", "ms", "trace MB"],
+        [
+            ["untraced (jit on)", f"{data['jax_plain_ms']:.1f}", "-"],
+            ["traced (jit off: lines + JAX primitives)", f"{data['jax_traced_ms']:.1f}", f"{data['jax_trace_mb']:.2f}"],
+        ],
+        f"overhead {jax_overhead:.1f}x (goal <= {GOAL:.0f}x): {'met' if jax_overhead <= GOAL else 'NOT met'}",
+    )
     second = table(
         f"Localizer: a {data['long_steps']:,}-step loop, bounded trace",
         ["cell", "s", "heap peak MB", "trace MB"],
@@ -136,7 +159,7 @@ def render(data: dict[str, Any]) -> str:
         ],
         "trace cut at the event bound: " + ("yes" if data["long_cut"] else "no"),
     )
-    return first + "\n" + second
+    return first + "\n" + jax_table + "\n" + second
 
 
 def main(argv: list[str] | None = None) -> int:

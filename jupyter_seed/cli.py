@@ -154,7 +154,7 @@ def _configure_check(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
         "--localize",
         action="store_true",
         help="when a cell differs, trace two more runs up to it and report the line, value and op "
-        "where they first part (torch and TensorFlow eager ops; JAX: to the line)",
+        "where they first part (torch ops, TensorFlow eager ops, JAX primitives)",
     )
     parser.set_defaults(handler=_check)
     return parser

@@ -21,3 +21,21 @@ def long_loop(steps: int) -> int:
     for step in range(steps):
         total += step
     return total
+
+
+def jax_training(jax: Any, x: Any, y: Any, steps: int) -> float:
+    jnp = jax.numpy
+    params = {"w": jnp.zeros((16, 1)), "b": jnp.zeros((1,))}
+
+    @jax.jit
+    def step(params: Any, x: Any, y: Any) -> Any:
+        def loss_of(p: Any) -> Any:
+            hidden = jnp.tanh(x @ p["w"] + p["b"])
+            return jnp.mean((hidden - y) ** 2)
+
+        loss, grads = jax.value_and_grad(loss_of)(params)
+        return jax.tree_util.tree_map(lambda p, g: p - 0.01 * g, params, grads), loss
+
+    for _ in range(steps):
+        params, loss = step(params, x, y)
+    return float(loss)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .jax_ops import OP_PREFIX as JAX_OP_PREFIX
 from .lines import display_label
 from .tf_ops import FUNCTION_PREFIX as TF_FUNCTION_PREFIX
 from .tf_ops import OP_PREFIX as TF_OP_PREFIX
@@ -31,6 +32,12 @@ DETERMINISTIC_FIX = (
     "torch.use_deterministic_algorithms(True) (or `%seed N --deterministic strict`), or a deterministic "
     "alternative to the op; torch.use_deterministic_algorithms(True, warn_only=True) lists every offender"
 )
+JAX_DETERMINISTIC_FIX = (
+    "XLA_FLAGS=--xla_gpu_deterministic_ops=true in the environment before JAX starts its backend "
+    "(`%seed N --deterministic strict` before the first JAX computation sets it)"
+)
+JAX_CALLBACKS = frozenset({"jax:pure_callback", "jax:io_callback", "jax:debug_callback"})
+"""Primitives that call back into Python: what differs is the Python code they run."""
 TF_DETERMINISTIC_FIX = (
     "tf.config.experimental.enable_op_determinism() (or `%seed N --deterministic strict`), or a "
     "deterministic alternative to the op"
@@ -52,11 +59,15 @@ class _Framework:
     def kind(self, op: str) -> str:
         if self.is_function(op):
             return "a tf.function, whose graph is not traced op by op: a random op inside it or a nondeterministic kernel"
-        if op.startswith(("aten::", TF_OP_PREFIX)):
+        if op in JAX_CALLBACKS:
+            return "a Python callback inside JAX"
+        if op.startswith(("aten::", TF_OP_PREFIX, JAX_OP_PREFIX)):
             return "nondeterministic kernel"
         return "nondeterministic custom op"
 
     def fix_for(self, op: str) -> str:
+        if op in JAX_CALLBACKS:
+            return "seed what the callback draws from (`%seed N` seeds NumPy's and Python's global generators)"
         if self.is_function(op):
             return f"{self.random_fix}; if it still differs, {self.deterministic_fix}"
         return self.deterministic_fix
@@ -71,7 +82,12 @@ _TENSORFLOW = _Framework(
 )
 
 
+_JAX = _Framework("JAX op", "pass a key made from a fixed seed (`jupyter_seed.jax_key()`)", JAX_DETERMINISTIC_FIX)
+
+
 def _framework(op: str | None) -> _Framework:
+    if op is not None and op.startswith(JAX_OP_PREFIX):
+        return _JAX
     return _TENSORFLOW if op is not None and op.startswith((TF_OP_PREFIX, TF_FUNCTION_PREFIX)) else _TORCH
 
 

@@ -26,7 +26,13 @@ def _tensorflow(tracer: LineTracer) -> Any:
     return TensorFlowOpRecorder(tracer)
 
 
-RECORDERS = {"torch": _torch, "tensorflow": _tensorflow}
+def _jax(tracer: LineTracer) -> Any:
+    from .jax_ops import JaxOpRecorder
+
+    return JaxOpRecorder(tracer)
+
+
+RECORDERS = {"torch": _torch, "tensorflow": _tensorflow, "jax": _jax}
 """Per framework (its module name): how its ops are recorded."""
 
 
