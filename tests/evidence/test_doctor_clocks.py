@@ -46,3 +46,18 @@ def test_datetime_now_is_probed_where_the_cell_calls_it(
     assert "NOT reproducible" in out, out
     assert "datetime.now(): called at line 2 (not confirmed by experiment" in out, out
     assert "saw no" not in out
+
+
+def test_an_elapsed_time_printed_from_two_readings_is_located(
+    shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.run_cell(
+        "%%seed --check 2\nimport time\nstart = time.perf_counter()\ntotal = sum(i * i for i in range(50000))\n"
+        "print('took', time.perf_counter() - start)"
+    )
+    out = capsys.readouterr().out
+    assert "NOT reproducible" in out, out
+    assert (
+        "[confirmed] time.perf_counter(): called at line 2 and line 4; the time between two readings is printed"
+        in out
+    ), out

@@ -31,8 +31,12 @@ def test_completion_order_and_entropy_in_worker_processes_are_named() -> None:
         for index, cell in enumerate(load_notebook(path).cells, start=1)
         if cell.cell_type == "code"
     }
-    report = check_notebook(path, doctor_budget="40x")
-    by_index = {cell.index: cell for cell in report.cells}
+    racing = [index for index, cause in known.items() if cause == "completion order"]
+    for _ in range(3):  # a race two runs can happen to win alike (tasks finishing in the same order)
+        report = check_notebook(path, doctor_budget="40x")
+        by_index = {cell.index: cell for cell in report.cells}
+        if not any(by_index[index].reproducible for index in racing):
+            break
     for index, cause in known.items():
         cell = by_index[index]
         if cause is None:
@@ -141,3 +145,26 @@ def test_pool_cells_tell_the_kernels_own_draws_from_their_tasks_draws(tmp_path: 
     assert "numpy.random.RandomState() at cell 3 line 2" in child.evidence
     assert "concurrent.futures.ProcessPoolExecutor" in child.evidence
     assert report.doctor_experiments[0].startswith("workers' entropy (2 pairs at different doses")
+
+
+def test_calls_inside_functions_an_earlier_cell_defined_are_placed_in_that_cell(tmp_path: Path) -> None:
+    # The shape of tf.data's performance guide: a `benchmark()` helper in one cell, called by later ones.
+    path = _notebook(
+        tmp_path,
+        "import os\nimport time\n\ndef token():\n    return os.urandom(4).hex()\n\n"
+        "def benchmark(n):\n    start = time.perf_counter()\n    sum(i * i for i in range(n))\n"
+        "    print('Execution time:', time.perf_counter() - start)",
+        "print(token())",
+        "benchmark(100000)",
+    )
+    report = check_notebook(path, runs=2)
+    causes = {cell.index: cell.causes[0] for cell in report.differing}
+    assert set(causes) == {2, 3}, report.differing
+    entropy, clock = causes[2], causes[3]
+    assert (entropy.kind, entropy.confirmed) == ("os.urandom()", True), entropy
+    assert entropy.evidence.startswith("called at cell 1 line 5, reached from cell 2;"), entropy.evidence
+    # An elapsed time is located by observation: two readings in one kernel, their difference printed.
+    assert (clock.kind, clock.confirmed) == ("time.perf_counter()", True), clock
+    assert clock.evidence.startswith(
+        "called at cell 1 lines 8 and 10, reached from cell 3; the time between two readings is printed"
+    ), clock.evidence

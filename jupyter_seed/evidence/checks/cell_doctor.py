@@ -26,10 +26,12 @@ from .doctor_causes import (
     NOT_CALLS,
     Cause,
     clock_value_shown,
+    elapsed_shown,
     fix_for,
     intermittent,
     pairs_text,
     probes_left_behind,
+    two_places,
     where,
 )
 from .probes import Probes
@@ -173,12 +175,17 @@ def _clocks_shown(events: list[dict[str, Any]], records: list[RunRecord]) -> lis
     causes: list[Cause] = []
     for kind, sites in by_kind.items():
         runs = sum(any(clock_value_shown(site, text) for site in sites) for text in texts)
+        shown = f"called at {where(sites[0])}; the value it returned is printed"
+        if not runs:
+            pairs = [pair for pair in (elapsed_shown(sites, text) for text in texts) if pair is not None]
+            runs = len(pairs)
+            if pairs:
+                shown = f"called at {two_places(*pairs[0])}; the time between two readings is printed"
         if runs:
             causes.append(
                 Cause(
                     kind,
-                    f"called at {where(sites[0])}; the value it returned is printed "
-                    f"in the output (in {runs} of {len(texts)} runs)",
+                    f"{shown} in the output (in {runs} of {len(texts)} runs)",
                     fix_for(kind),
                     True,
                 )

@@ -169,6 +169,9 @@ class _Doctor:
             for path in sorted(folder.glob("*.jsonl")):
                 for event in read_log(str(path)):
                     event["index"] = self.ids.get(event.get("cell"))
+                    event["log"] = f"{name}/{path.name}"  # one kernel: readings are paired within it
+                    if "defined_in" in event:
+                        event["defined_index"] = self.ids.get(event["defined_in"])
                     self.events.setdefault(name, []).append(event)
                 path.unlink()
         return found

@@ -17,7 +17,7 @@ import site
 import sys
 import sysconfig
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any, Literal, Protocol
@@ -59,6 +59,8 @@ class Site:
     module_file: str | None = None
     module_line: int | None = None
     function: str | None = None
+    cell_file: str | None = field(default=None, compare=False)
+    """The file the cell line's code was compiled to: the cell that defined a function called from a later one."""
 
     def fields(self) -> dict[str, object]:
         found: dict[str, object] = {"line": self.line}
@@ -106,7 +108,7 @@ class SiteFinder:
             code = frame.f_code
             kind = self.kind(code.co_filename)
             if kind == "cell":
-                return self._site(layer, frame.f_lineno, user)
+                return self._site(layer, frame.f_lineno, user, code.co_filename)
             if user is None:
                 module = str(frame.f_globals.get("__name__", ""))
                 if module.startswith(_OWN_MODULES):
@@ -121,11 +123,13 @@ class SiteFinder:
         return None if user is None else self._site(layer, None, user)
 
     @staticmethod
-    def _site(layer: str, line: int | None, user: tuple[str, str, int, str] | None) -> Site:
+    def _site(
+        layer: str, line: int | None, user: tuple[str, str, int, str] | None, cell_file: str | None = None
+    ) -> Site:
         if user is None:
-            return Site(layer, line)
+            return Site(layer, line, cell_file=cell_file)
         module, module_file, module_line, function = user
-        return Site(layer, line, module, module_file, module_line, function)
+        return Site(layer, line, module, module_file, module_line, function, cell_file)
 
 
 class ProbeHost(Protocol):

@@ -63,6 +63,8 @@ class Probes:
         self.dose = dose
         self.one_worker = one_worker
         self.cell_id: str | None = None
+        self.cell_files: dict[str, str | None] = {}
+        """The file each cell's code was compiled to (ipykernel names it by the code's hash) → the cell's id."""
         self.log_path = log_path
         self.sites = SiteFinder()
         self._log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - open for the kernel's life
@@ -86,6 +88,10 @@ class Probes:
     def record(self, kind: str, site: Site | None, *, value: Any = None, **details: Any) -> None:
         """Count a call at ``site``; the line is written when the site's count calls for one."""
         entry: dict[str, Any] = {"kind": kind, "cell": self.cell_id, **(site.fields() if site else {})}
+        if site is not None and site.cell_file is not None:
+            defined_in = self.cell_files.get(site.cell_file, self.cell_id)
+            if defined_in != self.cell_id:  # a function an earlier cell defined: its line is that cell's
+                entry["defined_in"] = defined_in
         entry.update(details)
         if self.one_worker and in_pool_task():
             entry["in_task"] = True
@@ -221,6 +227,11 @@ class Probes:
     def _pre_run_cell(self, info: Any) -> None:
         self.flush()
         self.cell_id = getattr(info, "cell_id", None)
+        raw = getattr(info, "raw_cell", "") or ""
+        try:
+            self.cell_files[self._shell.compile.get_code_name(raw, raw, self._shell.execution_count)] = self.cell_id
+        except Exception:  # noqa: BLE001, S110 - another compiler: lines are given in the running cell
+            pass
         self._gpu_flags()
 
     def _gpu_flags(self) -> None:
