@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,32 @@ def test_a_bad_budget_is_one_line(text: object) -> None:
     with pytest.raises(OptionError, match=r"^--doctor-budget must be a positive number") as caught:
         parse_doctor_budget(text)
     assert "\n" not in str(caught.value)
+
+
+def test_a_shorter_prefix_is_estimated_from_the_first_rounds_cell_times(tmp_path: Path) -> None:
+    import nbformat
+
+    from jupyter_seed.evidence.checks.doctor import _Doctor
+    from jupyter_seed.evidence.checks.doctor_runs import cell_seconds
+
+    executed = nbformat.v4.new_notebook()
+    stamps = [("2026-12-04T10:00:00.000000Z", "2026-12-04T10:00:00.500000Z"), None,
+              ("2026-12-04T10:00:01.000000Z", "2026-12-04T10:00:04.000000Z")]
+    for stamp in stamps:
+        if stamp is None:
+            executed.cells.append(nbformat.v4.new_markdown_cell("between"))
+            continue
+        cell = nbformat.v4.new_code_cell("pass")
+        cell.metadata["execution"] = {"iopub.execute_input": stamp[0], "shell.execute_reply": stamp[1]}
+        executed.cells.append(cell)
+    assert cell_seconds(executed) == [0.5, 0.0, 3.0]
+    assert cell_seconds(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])) is None
+
+    class Runs:
+        concurrency = 2
+
+    doctor = _Doctor(Runs(), executed, None, tmp_path, budget=10.0)  # type: ignore[arg-type]
+    doctor.wave_seconds, doctor.cell_seconds = 5.0, [0.5, 0.0, 3.0]  # start-up: 1.5 s
+    assert doctor.wave() == 5.0 and doctor.wave(3) == 5.0
+    assert doctor.wave(1) == 2.0  # start-up and the first cell: the slow third is not in the prefix
+    assert not doctor.over_budget(4, 1) and doctor.over_budget(4, 3)

@@ -97,6 +97,8 @@ class _Doctor:
         self.done: list[str] = []
         self.untried: list[str] = []
         self.wave_seconds: float | None = None
+        self.cell_seconds: list[float] | None = None
+        """Per notebook cell, what it took in the first round's kernels: a shorter prefix costs less."""
         self.doses: dict[str, int] = {}
 
     # ------------------------------------------------------------ kernels
@@ -124,15 +126,25 @@ class _Doctor:
             )
         return Variant("baseline", dose, env, record)
 
-    def over_budget(self, kernels: int) -> bool:
-        estimate = math.ceil(kernels / self.runs.concurrency) * (self.wave_seconds or 0.0)
+    def wave(self, last_cell: int | None = None) -> float:
+        """Seconds a wave of kernels takes on the prefix up to ``last_cell``: the first round's start-up
+        share (its wave less its cells) and the cells' own times; the whole first wave when untimed."""
+        measured = self.wave_seconds or 0.0
+        cells = self.cell_seconds
+        if cells is None or last_cell is None:
+            return measured
+        start_up = max(0.0, measured - sum(cells))
+        return min(measured, start_up + sum(cells[:last_cell]))
+
+    def over_budget(self, kernels: int, last_cell: int | None = None) -> bool:
+        estimate = math.ceil(kernels / self.runs.concurrency) * self.wave(last_cell)
         return time.perf_counter() - self.started + estimate > self.budget
 
     def round(
         self, requests: dict[str, int], last_cell: int, first: bool = False
     ) -> dict[str, list[list[Any]]]:
         """Run ``requests`` (experiment → pairs) side by side; pairs per experiment, in dose order."""
-        while not first and requests and self.over_budget(2 * sum(requests.values())):
+        while not first and requests and self.over_budget(2 * sum(requests.values()), last_cell):
             name = list(requests)[-1]  # the plan's last experiments give way first
             pairs = requests.pop(name)
             self.untried.append(f"{name} ({pairs} pair{'s' if pairs != 1 else ''})")
@@ -152,6 +164,7 @@ class _Doctor:
         seconds = time.perf_counter() - started
         if first:
             self.wave_seconds = seconds / math.ceil(len(variants) / self.runs.concurrency)
+            self.cell_seconds = _median_cell_seconds(copies)
         side = f", side by side with {len(requests) - 1} more" if len(requests) > 1 else ""
         for name, pairs in requests.items():
             doses = " at different doses" if name in DOSED and pairs > 1 else ""
@@ -225,6 +238,15 @@ class _Doctor:
             cell.want[name] = pairs_needed(runs, allowed) - len(pairs)
         else:
             cell.failed.add(name)
+
+
+def _median_cell_seconds(copies: list[Any]) -> list[float] | None:
+    from .doctor_runs import cell_seconds
+
+    timed = [found for found in (cell_seconds(copy_) for copy_ in copies) if found is not None]
+    if not timed or len({len(found) for found in timed}) != 1:
+        return None
+    return [sorted(column)[len(column) // 2] for column in zip(*timed, strict=True)]
 
 
 def _repeated(cell: _Cell, agreed: int) -> str:

@@ -59,6 +59,7 @@ class NotebookRuns:
             on_run=lambda number, copy_: copies.__setitem__(number, copy_),
             variants=[(variant.env, variant.setup) for variant in variants],
             at_once=self.concurrency,
+            record_timing=True,  # how long each cell took: the cost of a shorter prefix, estimated
             **self.run_args,
         )
         return [copies[number] for number in range(len(variants))]
@@ -115,6 +116,31 @@ class CallbackRuns:
 
     def differs(self, first: Any, second: Any, index: int) -> bool:
         return bool(self._still_differs([first, second], index))
+
+
+def cell_seconds(executed: Any) -> list[float] | None:
+    """Seconds each cell of an executed copy took (setup cell left out), from nbclient's timestamps;
+    ``None`` when the copy has none (the older callback runs)."""
+
+    cells = list(executed.cells)
+    if cells and cells[0].get("id") == SETUP_CELL_ID:
+        cells = cells[1:]
+    found: list[float] = []
+    for cell in cells:
+        timing = (cell.get("metadata") or {}).get("execution") or {}
+        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        try:
+            seconds = (_instant(end) - _instant(start)).total_seconds()
+        except (TypeError, ValueError):
+            seconds = 0.0  # a markdown cell, or a cell nbclient did not time
+        found.append(max(0.0, seconds))
+    return found if any(found) else None
+
+
+def _instant(value: Any) -> Any:
+    from datetime import datetime
+
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def output_text(outputs: list[Any]) -> str:

@@ -249,6 +249,7 @@ def for_each_run(
     setup_extra: str = "",
     variants: Sequence[tuple[dict[str, str], str]] | None = None,
     at_once: int | None = None,
+    record_timing: bool = False,
 ) -> None:
     """Execute ``runs`` copies of ``notebook`` (``seed=None``: no seed, the notebook as it is).
 
@@ -264,6 +265,7 @@ def for_each_run(
     experiments side by side); ``on_run`` then gets the run's index in ``variants``, from 0.
     ``at_once``: kernels running at the same time, when more than ``parallel`` (which still sets
     each kernel's math threads): a light kernel spends much of its start waiting, not computing.
+    ``record_timing``: nbclient's timestamps in each executed cell's ``metadata.execution``.
     """
     import asyncio
 
@@ -297,7 +299,7 @@ def for_each_run(
                     kernel_name=kernel_name,
                     resources={"metadata": {"path": cwd}},
                     allow_errors=False,
-                    record_timing=False,
+                    record_timing=record_timing,
                     shutdown_kernel="immediate",  # outputs are collected by then; no need to wait
                 )
                 client.shutdowns = shutdowns
