@@ -21,17 +21,16 @@ from collections.abc import Callable
 from typing import Any
 
 from ..harness import NamespaceSnapshot, RunRecord, run_once
+from .clock_readings import elapsed_shown, two_places
 from .doctor_causes import (
     CLOCK_KINDS,
     NOT_CALLS,
     Cause,
     clock_value_shown,
-    elapsed_shown,
     fix_for,
     intermittent,
     pairs_text,
     probes_left_behind,
-    two_places,
     where,
 )
 from .probes import Probes

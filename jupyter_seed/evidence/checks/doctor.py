@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .clock_readings import clocks_shown_in
 from .doctor_causes import Cause, decisive_cause, fix_for, summary_causes
 from .doctor_plan import (
     DoctorBudget,
@@ -47,7 +48,7 @@ from .doctor_plan import (
     repeated_bound,
     share,
 )
-from .doctor_runs import CallbackRuns, DoctorRuns, Variant
+from .doctor_runs import CallbackRuns, DoctorRuns, Variant, median_cell_seconds, reordered
 from .probes import FRAMEWORK_KIND, LOG_DIRECTORY_VARIABLE, read_log, setup_code
 from .runner import THREAD_VARIABLES, NotebookCheckError, code_cells
 
@@ -127,8 +128,7 @@ class _Doctor:
         return Variant("baseline", dose, env, record)
 
     def wave(self, last_cell: int | None = None) -> float:
-        """Seconds a wave of kernels takes on the prefix up to ``last_cell``: the first round's start-up
-        share (its wave less its cells) and the cells' own times; the whole first wave when untimed."""
+        """A wave's seconds on the prefix up to ``last_cell``: first round's start-up share plus the cells' times."""
         measured = self.wave_seconds or 0.0
         cells = self.cell_seconds
         if cells is None or last_cell is None:
@@ -164,7 +164,7 @@ class _Doctor:
         seconds = time.perf_counter() - started
         if first:
             self.wave_seconds = seconds / math.ceil(len(variants) / self.runs.concurrency)
-            self.cell_seconds = _median_cell_seconds(copies)
+            self.cell_seconds = median_cell_seconds(copies)
         side = f", side by side with {len(requests) - 1} more" if len(requests) > 1 else ""
         for name, pairs in requests.items():
             doses = " at different doses" if name in DOSED and pairs > 1 else ""
@@ -240,15 +240,6 @@ class _Doctor:
             cell.failed.add(name)
 
 
-def _median_cell_seconds(copies: list[Any]) -> list[float] | None:
-    from .doctor_runs import cell_seconds
-
-    timed = [found for found in (cell_seconds(copy_) for copy_ in copies) if found is not None]
-    if not timed or len({len(found) for found in timed}) != 1:
-        return None
-    return [sorted(column)[len(column) // 2] for column in zip(*timed, strict=True)]
-
-
 def _repeated(cell: _Cell, agreed: int) -> str:
     bound = repeated_bound(cell.differed, agreed)
     return (
@@ -292,7 +283,7 @@ def diagnose(
         for cell in cells:
             first = firsts[cell.index]
             cell.plan = _plan(cell.index, seed, doctor.events, threads_per_kernel, first)
-            cell.causes += _clocks_shown(runner, cell.index, doctor.events, found.get(first, []))
+            cell.causes += clocks_shown_in(runner, cell.index, doctor.events, found.get(first, []))
             for name in [name for name in cell.plan if name in found]:  # in the cell's own order
                 if not _confirmed(cell):
                     doctor.judge(cell, name, found[name])
@@ -398,22 +389,5 @@ def _final(cell: _Cell, doctor: _Doctor) -> list[Cause]:
         always=cell.differed == cell.pairs and not cell.unaffected,
         tried=[entry.split(" (")[0] for entry in doctor.done if not entry.startswith("not tried")],
         agreed=cell.agreed,
-        reordered=_reordered(doctor.runs, cell),
+        reordered=reordered(doctor.runs, cell.baseline, cell.index),
     )
-
-
-def _reordered(runner: DoctorRuns, cell: _Cell) -> bool:
-    from .doctor_runs import output_text, same_lines_reordered
-
-    texts = [output_text(runner.outputs(copy_, cell.index)) for copy_ in cell.baseline]
-    return any(same_lines_reordered(a, b) for k, a in enumerate(texts) for b in texts[k + 1 :])
-
-
-def _clocks_shown(
-    runner: DoctorRuns, index: int, events: dict[str, list[dict[str, Any]]], pairs: list[list[Any]]
-) -> list[Cause]:
-    from .doctor_causes import clocks_shown
-    from .doctor_runs import output_text
-
-    texts = [output_text(runner.outputs(copy_, index)) for pair in pairs for copy_ in pair]
-    return clocks_shown(index, [e for found in events.values() for e in found], texts)

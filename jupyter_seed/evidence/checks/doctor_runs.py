@@ -137,6 +137,13 @@ def cell_seconds(executed: Any) -> list[float] | None:
     return found if any(found) else None
 
 
+def median_cell_seconds(copies: list[Any]) -> list[float] | None:
+    timed = [found for found in (cell_seconds(copy_) for copy_ in copies) if found is not None]
+    if not timed or len({len(found) for found in timed}) != 1:
+        return None
+    return [sorted(column)[len(column) // 2] for column in zip(*timed, strict=True)]
+
+
 def _instant(value: Any) -> Any:
     from datetime import datetime
 
@@ -168,3 +175,9 @@ def same_lines_reordered(first: str, second: str) -> bool:
         if len(a) > 1 and sorted(a) == sorted(b):
             return True
     return False
+
+
+def reordered(runner: DoctorRuns, baseline: list[Any], index: int) -> bool:
+    """Whether two baseline runs of cell ``index`` show the same lines in another order."""
+    texts = [output_text(runner.outputs(copy_, index)) for copy_ in baseline]
+    return any(same_lines_reordered(a, b) for k, a in enumerate(texts) for b in texts[k + 1 :])

@@ -63,8 +63,7 @@ class Probes:
         self.dose = dose
         self.one_worker = one_worker
         self.cell_id: str | None = None
-        self.cell_files: dict[str, str | None] = {}
-        """The file each cell's code was compiled to (ipykernel names it by the code's hash) → the cell's id."""
+        self.cell_files: dict[str, str | None] = {}  # the file a cell's code was compiled to -> its id
         self.log_path = log_path
         self.sites = SiteFinder()
         self._log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - open for the kernel's life
