@@ -21,12 +21,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..harness import NamespaceSnapshot, RunRecord, run_once
-from .clock_readings import elapsed_shown, two_places
+from .clock_readings import clock_cause
 from .doctor_causes import (
     CLOCK_KINDS,
     NOT_CALLS,
     Cause,
-    clock_value_shown,
     fix_for,
     intermittent,
     pairs_text,
@@ -172,23 +171,11 @@ def _clocks_shown(events: list[dict[str, Any]], records: list[RunRecord]) -> lis
         if event["kind"] in CLOCK_KINDS:
             by_kind.setdefault(event["kind"], []).append(event)
     causes: list[Cause] = []
-    for kind, sites in by_kind.items():
-        runs = sum(any(clock_value_shown(site, text) for site in sites) for text in texts)
-        shown = f"called at {where(sites[0])}; the value it returned is printed"
-        if not runs:
-            pairs = [pair for pair in (elapsed_shown(sites, text) for text in texts) if pair is not None]
-            runs = len(pairs)
-            if pairs:
-                shown = f"called at {two_places(*pairs[0])}; the time between two readings is printed"
-        if runs:
-            causes.append(
-                Cause(
-                    kind,
-                    f"{shown} in the output (in {runs} of {len(texts)} runs)",
-                    fix_for(kind),
-                    True,
-                )
-            )
+    for sites in by_kind.values():
+        # one kernel ran every record: its readings are paired across them all
+        cause = clock_cause(sites[0], sites, [sites], texts)
+        if cause is not None:
+            causes.append(cause)
     return causes
 
 

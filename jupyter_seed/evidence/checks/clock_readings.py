@@ -91,34 +91,39 @@ def clocks_shown(index: int, events: list[dict[str, Any]], texts: list[str]) -> 
             and e.get("line") == event.get("line")
             and e.get("module_line") == event.get("module_line")
         ]
-        shown = sum(any(clock_value_shown(site, text) for site in sites) for text in texts)
-        if shown:
-            evidence = f"called at {where(event, index)}; the value it returned is printed in the output"
-        else:
-            shown, evidence = _elapsed_evidence(index, event["kind"], events, texts)
-        if shown:
-            causes.append(
-                Cause(
-                    event["kind"],
-                    f"{evidence} (in {shown} of {len(texts)} runs)",
-                    fix_for(event["kind"]),
-                    True,
-                )
-            )
+        by_run: dict[Any, list[dict[str, Any]]] = {}
+        for other in events:
+            if other.get("index") == index and other["kind"] == event["kind"]:
+                by_run.setdefault(other.get("log"), []).append(other)
+        cause = clock_cause(event, sites, list(by_run.values()), texts, index)
+        if cause is not None:
+            causes.append(cause)
     return causes
 
 
-def _elapsed_evidence(
-    index: int, kind: str, events: list[dict[str, Any]], texts: list[str]
-) -> tuple[int, str]:
-    """In how many of ``texts`` the time between two readings of ``kind`` in this cell is printed."""
-    by_run: dict[Any, list[dict[str, Any]]] = {}
-    for event in events:
-        if event.get("index") == index and event["kind"] == kind:
-            by_run.setdefault(event.get("log"), []).append(event)
+def clock_cause(
+    event: dict[str, Any],
+    sites: list[dict[str, Any]],
+    runs: list[list[dict[str, Any]]],
+    texts: list[str],
+    cell: int | None = None,
+) -> Cause | None:
+    """The confirmed cause when a reading at ``sites`` is printed as read, or the time between two
+    readings of one kernel (``runs``: its readings, per kernel) is; ``None`` when neither is."""
+    shown = sum(any(clock_value_shown(site, text) for site in sites) for text in texts)
+    evidence = f"called at {where(event, cell)}; the value it returned is printed in the output"
+    if not shown:
+        shown, evidence = _elapsed_evidence(runs, texts, cell)
+    if not shown:
+        return None
+    return Cause(event["kind"], f"{evidence} (in {shown} of {len(texts)} runs)", fix_for(event["kind"]), True)
+
+
+def _elapsed_evidence(runs: list[list[dict[str, Any]]], texts: list[str], cell: int | None) -> tuple[int, str]:
+    """In how many of ``texts`` the time between two readings of one kernel is printed."""
     shown, places = 0, None
     for text in texts:
-        for readings in by_run.values():
+        for readings in runs:
             pair = elapsed_shown(readings, text)
             if pair is not None:
                 shown += 1
@@ -126,7 +131,7 @@ def _elapsed_evidence(
                 break
     if places is None:
         return 0, ""
-    return shown, f"called at {two_places(*places, index)}; the time between two readings is printed in the output"
+    return shown, f"called at {two_places(*places, cell)}; the time between two readings is printed in the output"
 
 
 def clocks_shown_in(
